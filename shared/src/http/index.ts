@@ -1,0 +1,6 @@
+export { connectionTokens, HOP_BY_HOP_HEADERS } from './hop-by-hop.js';
+export { listen } from './listen.js';
+export { readJsonBody } from './read-json-body.js';
+export { type RouteMatch, type RouteResult, Router } from './router.js';
+export { sendError, sendJson } from './send-json.js';
+export { shutdownServer } from './shutdown-server.js';

@@ -1,0 +1,11 @@
+export * from './clock/index.js';
+export * from './config/index.js';
+export * from './errors/index.js';
+export * from './events/index.js';
+export * from './http/index.js';
+export * from './logger/index.js';
+export * from './metrics/index.js';
+export * from './postgres/index.js';
+export { runMain, type Stoppable } from './process/run-main.js';
+export * from './redis/index.js';
+export * from './request-id/index.js';

@@ -1,0 +1,1 @@
+export { createPgPool, type Pool, type PoolClient } from './create-pg-pool.js';

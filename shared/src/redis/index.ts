@@ -1,0 +1,1 @@
+export { createRedisClient, type Redis, type RedisClientOptions } from './create-redis-client.js';

@@ -1,0 +1,1 @@
+export { generateRequestId, isValidRequestId, REQUEST_ID_HEADER, resolveRequestId } from './request-id.js';

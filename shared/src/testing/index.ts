@@ -1,0 +1,4 @@
+export { createCaptureLogger } from './capture-logger.js';
+export { getFreePort } from './free-port.js';
+export { createTestDatabase, TEST_PG_ADMIN_URL, type TestDatabase } from './test-database.js';
+export { deleteRedisPrefix, TEST_REDIS_URL, uniqueRedisPrefix } from './test-redis.js';
