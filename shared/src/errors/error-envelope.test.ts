@@ -41,3 +41,13 @@ describe('error model', () => {
     }
   });
 });
+
+describe('docs/errors.md', () => {
+  it('documents every code with its status', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const doc = await readFile(new URL('../../../docs/errors.md', import.meta.url), 'utf8');
+    for (const [code, def] of Object.entries(ErrorCodes)) {
+      assert.match(doc, new RegExp(`\\| \`${code}\` \\| ${def.status} \\|`), `${code} documented as ${def.status}`);
+    }
+  });
+});
