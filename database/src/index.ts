@@ -1,7 +1,35 @@
 export {
+  loadMigrations,
+  MIGRATION_LOCK_KEY,
+  MIGRATIONS_DIR,
+  type Migration,
+  type RunMigrationsOptions,
+  runMigrations,
+} from './migrate.js';
+export { MigrationError } from './migration-error.js';
+export { hashPassword, PASSWORD_HASH_COST, verifyPassword } from './passwords.js';
+export { MAX_INT_ID, type Queryable } from './repositories/queryable.js';
+export { decodeResourceCursor, encodeResourceCursor } from './repositories/resource-cursor.js';
+export {
+  type JsonObject,
+  type NewResource,
+  type Resource,
+  type ResourcePage,
+  type ResourcePatch,
+  type ResourceReplacement,
+  ResourceRepository,
+} from './repositories/resource-repository.js';
+export {
   type Role,
   type SessionRecord,
   SessionRepository,
   type Tier,
 } from './repositories/session-repository.js';
+export {
+  type NewUser,
+  type User,
+  UserRepository,
+  type UserWithPasswordHash,
+} from './repositories/user-repository.js';
+export { SEED_LOCK_KEY, seedDevData } from './seed-dev-data.js';
 export { generateSessionToken, hashSessionToken, isWellFormedSessionToken } from './session-token.js';

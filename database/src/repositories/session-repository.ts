@@ -78,4 +78,13 @@ export class SessionRepository {
     );
     return (rowCount ?? 0) > 0;
   }
+
+  /** Deletes sessions that expired more than `graceSeconds` ago; returns how many. */
+  async purgeExpired(graceSeconds = 0): Promise<number> {
+    const { rowCount } = await this.#pool.query(
+      'DELETE FROM sessions WHERE expires_at < now() - make_interval(secs => $1)',
+      [graceSeconds],
+    );
+    return rowCount ?? 0;
+  }
 }

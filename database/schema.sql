@@ -1,0 +1,38 @@
+-- The cumulative schema: what database/migrations/*.sql produce together, for readers.
+-- The migrations are the source of truth; schema.test.ts checks this file still matches them.
+-- (The runner also creates schema_migrations(version, name, checksum, applied_at).)
+
+-- Users who log in with email + password. Passwords are bcrypt hashes, never plain text.
+CREATE TABLE users (
+  id            integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  email         text NOT NULL,
+  name          text NOT NULL,
+  password_hash text NOT NULL,
+  role          text NOT NULL DEFAULT 'user' CHECK (role IN ('admin', 'user')),
+  tier          text NOT NULL DEFAULT 'free' CHECK (tier IN ('anonymous', 'free', 'pro', 'enterprise')),
+  created_at    timestamptz NOT NULL DEFAULT now()
+);
+CREATE UNIQUE INDEX users_email_lower_idx ON users (lower(email));
+
+-- Login sessions. Only the SHA-256 of the bearer token is stored.
+CREATE TABLE sessions (
+  token_hash  text PRIMARY KEY,
+  user_id     integer NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  created_at  timestamptz NOT NULL DEFAULT now(),
+  expires_at  timestamptz NOT NULL,
+  revoked_at  timestamptz
+);
+CREATE INDEX sessions_user_id_idx ON sessions (user_id);
+CREATE INDEX sessions_expires_at_idx ON sessions (expires_at);
+
+-- The reference API's resources. `version` increases on every update.
+CREATE TABLE resources (
+  id          integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  name        text NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
+  type        text NOT NULL CHECK (length(type) BETWEEN 1 AND 50),
+  data        jsonb NOT NULL DEFAULT '{}'::jsonb,
+  owner_id    integer REFERENCES users (id) ON DELETE SET NULL,
+  version     integer NOT NULL DEFAULT 1,
+  created_at  timestamptz NOT NULL DEFAULT now(),
+  updated_at  timestamptz NOT NULL DEFAULT now()
+);
