@@ -1,0 +1,208 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { ResourceRepository, SessionRepository, UserRepository } from '@floodgate/database';
+import {
+  type ApiServerConfig,
+  type Clock,
+  createLogger,
+  createMetricsRegistry,
+  createPgPool,
+  type EventBus,
+  FloodgateError,
+  HttpMetrics,
+  type Logger,
+  listen,
+  type Pool,
+  REQUEST_ID_HEADER,
+  Router,
+  resolveRequestId,
+  sendError,
+  shutdownServer,
+  systemClock,
+} from '@floodgate/shared';
+import type { Registry } from 'prom-client';
+import type { AppDeps } from './app-deps.js';
+import { createAuthenticator } from './auth/authenticate.js';
+import { createEventBus } from './create-event-bus.js';
+import { ExternalBreaker } from './external/external-breaker.js';
+import { createFlakyDependency } from './external/flaky-dependency.js';
+import { toPublicError } from './http/public-error.js';
+import { type Handler, RequestContext } from './http/request-context.js';
+import { registerAuthRoutes } from './routes/auth-routes.js';
+import { registerExternalRoutes } from './routes/external-routes.js';
+import { registerHealthRoutes } from './routes/health-routes.js';
+import { registerMetricsRoutes } from './routes/metrics-routes.js';
+import { registerResourceRoutes } from './routes/resource-routes.js';
+import { registerStatusRoutes } from './routes/status-routes.js';
+
+/** Route label for requests no route matched (keeps metric and log labels bounded). */
+export const UNMATCHED_ROUTE = '(unmatched)';
+
+export interface ApiServerDeps {
+  /** Used as is and not ended by close() (the caller owns it). Default: a pool from config.postgres. */
+  pool?: Pool;
+  logger?: Logger;
+  clock?: Clock;
+  /** Used as is and not closed by close(). Default: Redis pub/sub when configured, else in-process. */
+  eventBus?: EventBus;
+  /** Uniform [0, 1) source for the simulated external dependency (tests make it fail on demand). */
+  random?: () => number;
+}
+
+export interface ApiServer {
+  server: Server;
+  /** Listens on config.host:config.port; resolves with the bound port. */
+  listen(): Promise<number>;
+  /** Stops accepting, finishes in-flight requests (shutdownServer), then releases what it created. */
+  close(): Promise<void>;
+  registry: Registry;
+  externalBreaker: ExternalBreaker;
+}
+
+/** Builds the api-server: routes, repositories and breaker are wired once here, never per request. */
+export async function createApiServer(config: ApiServerConfig, deps: ApiServerDeps = {}): Promise<ApiServer> {
+  const logger = (deps.logger ?? createLogger({ name: 'api-server', level: config.logLevel })).child({
+    instanceId: config.instanceId,
+  });
+  const clock = deps.clock ?? systemClock;
+  const pool =
+    deps.pool ?? createPgPool(config.postgres, logger, { applicationName: `floodgate-${config.instanceId}` });
+  const ownedBus = deps.eventBus ? undefined : createEventBus(config, logger);
+  const eventBus = deps.eventBus ?? (ownedBus as { bus: EventBus }).bus;
+  const registry = createMetricsRegistry('api-server');
+  const httpMetrics = new HttpMetrics(registry);
+  const sessions = new SessionRepository(pool);
+  const externalBreaker = new ExternalBreaker(
+    createFlakyDependency({
+      failureRate: config.external.failureRate,
+      latencyMs: config.external.latencyMs,
+      random: deps.random,
+      clock,
+    }),
+    {
+      timeoutMs: config.external.timeoutMs,
+      failureThreshold: config.circuit.failureThreshold,
+      resetTimeoutMs: config.circuit.resetTimeoutMs,
+    },
+    { logger, registry },
+  );
+
+  const app: AppDeps = {
+    config,
+    logger,
+    clock,
+    pool,
+    eventBus,
+    registry,
+    users: new UserRepository(pool),
+    sessions,
+    resources: new ResourceRepository(pool),
+    authenticate: createAuthenticator(sessions),
+    externalBreaker,
+    startedAtMs: clock.monotonic(),
+  };
+
+  const router = new Router<Handler>();
+  registerStatusRoutes(router, app);
+  registerResourceRoutes(router, app);
+  registerAuthRoutes(router, app);
+  registerExternalRoutes(router, app);
+  registerHealthRoutes(router, app);
+  registerMetricsRoutes(router, app);
+
+  const fail = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    err: unknown,
+    requestId: string,
+    route: string,
+  ) => {
+    const publicError = toPublicError(err);
+    if (publicError === null) {
+      if (req.destroyed) {
+        // The client went away mid-request (e.g. while we read its body): nothing to answer.
+        res.statusCode = 499;
+        return;
+      }
+      const e = err as { name?: string; message?: string; code?: string; stack?: string };
+      logger.error(
+        { reqId: requestId, route, err: { type: e.name, message: e.message, code: e.code, stack: e.stack } },
+        'unhandled error',
+      );
+    } else if (publicError.code === 'DEPENDENCY_UNAVAILABLE' && publicError.cause !== undefined) {
+      logger.warn(
+        { reqId: requestId, route, err: (publicError.cause as Error).message },
+        'database unavailable',
+      );
+    }
+    if (publicError?.status === 401) res.setHeader('www-authenticate', 'Bearer');
+    // An oversized body is not read to its end; closing is cheaper than draining it.
+    if (publicError?.status === 413) res.setHeader('connection', 'close');
+    sendError(res, publicError ?? err, requestId);
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const started = performance.now();
+    const requestId = resolveRequestId(req.headers[REQUEST_ID_HEADER]);
+    res.setHeader(REQUEST_ID_HEADER, requestId);
+    const method = req.method ?? 'GET';
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const found = router.find(method, q === -1 ? url : url.slice(0, q));
+    let route = UNMATCHED_ROUTE;
+    try {
+      if (found.kind === 'found') {
+        route = found.match.route;
+        const ctx = new RequestContext(
+          req,
+          res,
+          requestId,
+          found.match.params,
+          q === -1 ? '' : url.slice(q + 1),
+        );
+        await found.match.handler(ctx);
+      } else if (found.kind === 'method-not-allowed') {
+        const allowed = found.allowed.includes('GET') ? [...found.allowed, 'HEAD'] : found.allowed;
+        res.setHeader('allow', allowed.join(', '));
+        throw new FloodgateError('METHOD_NOT_ALLOWED');
+      } else {
+        throw new FloodgateError('NOT_FOUND');
+      }
+    } catch (err) {
+      fail(req, res, err, requestId, route);
+    }
+    const ms = performance.now() - started;
+    const status = res.statusCode;
+    httpMetrics.observe(route, method, status, ms / 1000);
+    logger.info({ reqId: requestId, method, route, status, ms: Math.round(ms * 100) / 100 }, 'request');
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      // Last resort (a logging or metrics failure): never an unhandled rejection.
+      logger.error({ err: (err as Error)?.message }, 'request handling failed');
+      if (!res.headersSent) sendError(res, err, 'unknown');
+      else res.destroy();
+    });
+  });
+
+  let closing: Promise<void> | undefined;
+  return {
+    server,
+    registry,
+    externalBreaker,
+    listen: async () => {
+      const port = await listen(server, config.port, config.host);
+      logger.info({ port, host: config.host }, 'api-server listening');
+      return port;
+    },
+    close() {
+      closing ??= (async () => {
+        await shutdownServer(server, config.shutdownTimeoutMs);
+        externalBreaker.shutdown();
+        await ownedBus?.close();
+        if (!deps.pool) await pool.end();
+      })();
+      return closing;
+    },
+  };
+}
