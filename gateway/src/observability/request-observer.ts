@@ -1,0 +1,54 @@
+import type { Clock, Logger } from '@floodgate/shared';
+import { tierOf } from '../auth/identity.js';
+import type { RequestContext } from '../pipeline/request-context.js';
+import type { GatewayMetrics } from './gateway-metrics.js';
+import type { GatewayStats } from './gateway-stats.js';
+
+/** Status recorded when the client closed the connection before the response finished (nginx's 499). */
+export const CLIENT_CLOSED_REQUEST = 499;
+
+/**
+ * Records each finished request once: counters, the HTTP metrics (route template, method, status
+ * class, tier) and one access-log line. Credentials never reach the line: only ids and the tier.
+ */
+export class RequestObserver {
+  readonly #clock: Clock;
+  readonly #logger: Logger;
+  readonly #stats: GatewayStats;
+  readonly #metrics: GatewayMetrics;
+
+  constructor(deps: { clock: Clock; logger: Logger; stats: GatewayStats; metrics: GatewayMetrics }) {
+    this.#clock = deps.clock;
+    this.#logger = deps.logger;
+    this.#stats = deps.stats;
+    this.#metrics = deps.metrics;
+  }
+
+  started(): void {
+    this.#stats.started();
+  }
+
+  finished(ctx: RequestContext): void {
+    const res = ctx.res;
+    const status = res.writableFinished ? res.statusCode : CLIENT_CLOSED_REQUEST;
+    const ms = this.#clock.monotonic() - ctx.startMs;
+    const method = ctx.req.method as string;
+    const identity = ctx.identity;
+    const tier = tierOf(identity);
+    this.#stats.finished(status);
+    this.#metrics.http.observe(ctx.route, method, status, ms / 1000, tier);
+    this.#logger.info(
+      {
+        reqId: ctx.requestId,
+        method,
+        route: ctx.route,
+        status,
+        ms: Math.round(ms * 100) / 100,
+        tier,
+        userId: identity.kind === 'user' ? identity.userId : undefined,
+        upstreamError: ctx.upstreamError ?? undefined,
+      },
+      'request',
+    );
+  }
+}

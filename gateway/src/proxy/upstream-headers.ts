@@ -1,0 +1,52 @@
+import { connectionTokens, HOP_BY_HOP_HEADERS, REQUEST_ID_HEADER } from '@floodgate/shared';
+import { tierOf } from '../auth/identity.js';
+import type { RequestContext } from '../pipeline/request-context.js';
+
+/** Identity headers only the gateway may set; client-sent copies are dropped. */
+export const IDENTITY_HEADERS = ['x-consumer-id', 'x-consumer-tier', 'x-user-id', 'x-user-role'] as const;
+
+// Request headers never copied from the client: hop-by-hop ones, those the gateway sets itself,
+// and `expect` (the gateway already answered 100-continue; undici refuses it).
+const DROPPED_REQUEST_HEADERS: ReadonlySet<string> = new Set([
+  ...HOP_BY_HOP_HEADERS,
+  ...IDENTITY_HEADERS,
+  'host',
+  'expect',
+  REQUEST_ID_HEADER,
+  'x-forwarded-for',
+  'x-forwarded-proto',
+  'x-forwarded-host',
+]);
+
+/**
+ * The headers sent to the balancer, as a flat [name, value, ...] list: the client's end-to-end
+ * headers (`traceparent` untouched) plus the request id, X-Forwarded-*, and the verified identity.
+ * X-Forwarded-For is set to the peer address, not appended to: without a trusted-proxy list a
+ * client-sent value is not evidence of anything.
+ */
+export function buildUpstreamHeaders(ctx: RequestContext): string[] {
+  const req = ctx.req;
+  const headers = req.headers;
+  const connection = headers.connection;
+  const named =
+    connection === undefined || isPlainConnection(connection) ? null : connectionTokens(connection);
+  const out: string[] = [];
+  for (const name in headers) {
+    if (DROPPED_REQUEST_HEADERS.has(name) || (named !== null && named.includes(name))) continue;
+    const value = headers[name];
+    if (typeof value === 'string') out.push(name, value);
+    else if (value !== undefined) for (const v of value) out.push(name, v);
+  }
+  out.push(REQUEST_ID_HEADER, ctx.requestId);
+  out.push('x-forwarded-for', req.socket.remoteAddress ?? '');
+  out.push('x-forwarded-proto', 'http');
+  if (headers.host !== undefined) out.push('x-forwarded-host', headers.host);
+  const identity = ctx.identity;
+  out.push('x-consumer-tier', tierOf(identity));
+  if (identity.kind === 'user') out.push('x-user-id', String(identity.userId), 'x-user-role', identity.role);
+  return out;
+}
+
+function isPlainConnection(value: string): boolean {
+  return value === 'keep-alive' || value === 'close' || value === 'Keep-Alive' || value === 'Close';
+}
