@@ -1,0 +1,184 @@
+import { randomBytes } from 'node:crypto';
+import { getFreePort, TEST_PG_ADMIN_URL, TEST_REDIS_URL } from '@floodgate/shared/testing/index';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import type { ProcessGroup, RunningChild } from './process-group.js';
+import type { Entry, StackInfo } from './scenarios.js';
+
+export const BENCH_DATABASE = 'floodgate_bench';
+export const BENCH_HOST = '127.0.0.1';
+/** Per-request access logs are off so the bench measures the proxy path, not log I/O. */
+export const BENCH_LOG_LEVEL = 'warn';
+/** The anonymous tier limit during the bench: high enough that no request is refused. */
+const BENCH_ANONYMOUS_LIMIT = '1000000000';
+const HEALTH_TIMEOUT_MS = 60_000;
+
+export interface BenchStack extends StackInfo {
+  /** The process each entry's load lands on (its CPU is that hop's cost). */
+  pids: Readonly<Record<Entry, number>>;
+  children: readonly RunningChild[];
+  databaseUrl: string;
+  redisPrefix: string | undefined;
+}
+
+/** Creates the bench database on the machine's PostgreSQL when it does not exist yet. */
+export async function ensureBenchDatabase(): Promise<string> {
+  const admin = new pg.Client({ connectionString: TEST_PG_ADMIN_URL, connectionTimeoutMillis: 3000 });
+  await admin.connect();
+  try {
+    const found = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [BENCH_DATABASE]);
+    if (found.rowCount === 0) await admin.query(`CREATE DATABASE "${BENCH_DATABASE}"`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(TEST_PG_ADMIN_URL);
+  url.pathname = `/${BENCH_DATABASE}`;
+  return url.toString();
+}
+
+/** Whether the machine's Redis answers PING quickly. */
+export async function isRedisReachable(url = TEST_REDIS_URL): Promise<boolean> {
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: 1000,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  redis.on('error', () => {});
+  try {
+    await redis.connect();
+    return (await redis.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/**
+ * Starts three api-servers, the load balancer and the gateway as child processes on free 127.0.0.1
+ * ports and resolves once each answers its health endpoint. api-server #1 starts alone first so the
+ * migrations and the dev seed run once before the others connect.
+ */
+export async function startBenchStack(group: ProcessGroup, options: { redis: boolean }): Promise<BenchStack> {
+  const databaseUrl = await ensureBenchDatabase();
+  const redisPrefix = options.redis ? `fgbench:${randomBytes(4).toString('hex')}:` : undefined;
+  const redisEnv: Record<string, string> = redisPrefix
+    ? { REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: redisPrefix }
+    : {};
+  const base = baseEnv();
+  const [api1, api2, api3, lbPort, gatewayPort] = await distinctFreePorts(5);
+  const apiPorts = [api1, api2, api3];
+  const apiUrls = apiPorts.map((p) => `http://${BENCH_HOST}:${p}`);
+  const lbUrl = `http://${BENCH_HOST}:${lbPort}`;
+  const gatewayUrl = `http://${BENCH_HOST}:${gatewayPort}`;
+  const children: RunningChild[] = [];
+
+  const startApi = (i: number) => {
+    const child = group.start({
+      name: `api-server #${i + 1}`,
+      entry: 'api-server/src/main.ts',
+      env: {
+        ...base,
+        ...redisEnv,
+        PORT: String(apiPorts[i]),
+        INSTANCE_ID: `bench-api-${i + 1}`,
+        DATABASE_URL: databaseUrl,
+        RUN_MIGRATIONS: 'true',
+        SEED_DEV_DATA: 'true',
+      },
+    });
+    children.push(child);
+    return waitHealthy(child, `${apiUrls[i]}/health/ready`);
+  };
+  await startApi(0);
+  await Promise.all([startApi(1), startApi(2)]);
+
+  const lb = group.start({
+    name: 'load-balancer',
+    entry: 'load-balancer/src/main.ts',
+    env: { ...base, LB_PORT: String(lbPort), API_SERVERS: apiUrls.join(',') },
+  });
+  children.push(lb);
+  await waitHealthy(lb, `${lbUrl}/health`);
+
+  const gateway = group.start({
+    name: 'gateway',
+    entry: 'gateway/src/main.ts',
+    env: {
+      ...base,
+      ...redisEnv,
+      GATEWAY_PORT: String(gatewayPort),
+      LB_URL: lbUrl,
+      DATABASE_URL: databaseUrl,
+      RATE_LIMIT_MAX_REQUESTS: BENCH_ANONYMOUS_LIMIT,
+    },
+  });
+  children.push(gateway);
+  await waitHealthy(gateway, `${gatewayUrl}/health`);
+
+  const first = children[0];
+  if (!first) throw new Error('no api-server started');
+  return {
+    urls: { api: apiUrls[0] ?? '', lb: lbUrl, gateway: gatewayUrl },
+    redis: options.redis,
+    pids: { api: first.pid, lb: lb.pid, gateway: gateway.pid },
+    children,
+    databaseUrl,
+    redisPrefix,
+  };
+}
+
+/**
+ * Only what a component needs: no inherited PORT, REDIS_URL or DATABASE_URL from the caller's shell
+ * can point the bench anywhere but 127.0.0.1.
+ */
+function baseEnv(): Record<string, string> {
+  const env: Record<string, string> = {
+    // The dev seed is ignored in production, and the bench needs the seeded data.
+    NODE_ENV: 'development',
+    LOG_LEVEL: BENCH_LOG_LEVEL,
+    HOST: BENCH_HOST,
+  };
+  for (const name of ['PATH', 'HOME', 'TMPDIR', 'LANG', 'TZ']) {
+    const value = process.env[name];
+    if (value !== undefined) env[name] = value;
+  }
+  return env;
+}
+
+async function distinctFreePorts(count: number): Promise<number[]> {
+  const ports = new Set<number>();
+  while (ports.size < count) ports.add(await getFreePort());
+  return [...ports];
+}
+
+/** Polls `url` until it answers 2xx; fails early, with the process's last output, if it exits. */
+export async function waitHealthy(
+  child: RunningChild,
+  url: string,
+  timeoutMs = HEALTH_TIMEOUT_MS,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no answer yet';
+  while (Date.now() < deadline) {
+    if (child.hasExited()) {
+      const { code, signal } = await child.exited;
+      throw new Error(
+        `${child.name} exited (${signal ?? `code ${code}`}) before ${url} was healthy. Last output:\n${child.tail()}`,
+      );
+    }
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
+      await res.arrayBuffer();
+      if (res.ok) return;
+      last = `HTTP ${res.status}`;
+    } catch (err) {
+      last = err instanceof Error ? err.message : String(err);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(
+    `${child.name}: ${url} not healthy after ${timeoutMs} ms (${last}). Last output:\n${child.tail()}`,
+  );
+}

@@ -1,0 +1,242 @@
+/**
+ * `npm run bench [-- --duration 10 --connections 50 --warmup 2]`: starts its own stack on 127.0.0.1
+ * (three api-servers, the load balancer, the gateway), drives each scenario of scenarios.ts with
+ * autocannon for a fixed duration, prints RPS, p50/p99, ratios against the direct api-server and the
+ * latency each hop adds, and writes bench/results/latest.json. Stops every process it started.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { availableParallelism, cpus } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { deleteRedisPrefix } from '@floodgate/shared/testing/index';
+import autocannon from 'autocannon';
+import {
+  BENCH_DATABASE,
+  BENCH_HOST,
+  BENCH_LOG_LEVEL,
+  type BenchStack,
+  isRedisReachable,
+  startBenchStack,
+} from './bench-stack.js';
+import { processCpuMicros } from './process-cpu.js';
+import { ProcessGroup } from './process-group.js';
+import { deriveRows, formatTable, type Measurement } from './report.js';
+import { type RequestSetup, SCENARIOS, type Scenario } from './scenarios.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const RESULTS_FILE = join(ROOT, 'bench', 'results', 'latest.json');
+
+interface BenchOptions {
+  durationSeconds: number;
+  connections: number;
+  warmupSeconds: number;
+  /** Scenario names to run (the baseline always runs); all when empty. */
+  only: string[];
+}
+
+function parseOptions(argv: string[]): BenchOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      duration: { type: 'string', default: '10' },
+      connections: { type: 'string', default: '50' },
+      warmup: { type: 'string', default: '2' },
+      only: { type: 'string', default: '' },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(
+      'usage: npm run bench -- [--duration s=10] [--connections n=50] [--warmup s=2] [--only "name,name"]\n' +
+        `scenarios: ${SCENARIOS.map((s) => s.name).join(' | ')}\n`,
+    );
+    process.exit(0);
+  }
+  const positive = (name: string, raw: string, max: number) => {
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 1 || n > max) throw new Error(`--${name} must be an integer 1..${max}`);
+    return n;
+  };
+  const warmup = Number(values.warmup);
+  if (!Number.isInteger(warmup) || warmup < 0 || warmup > 60)
+    throw new Error('--warmup must be an integer 0..60');
+  const only = values.only
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const name of only) {
+    if (!SCENARIOS.some((s) => s.name === name)) throw new Error(`--only: unknown scenario "${name}"`);
+  }
+  return {
+    durationSeconds: positive('duration', values.duration, 600),
+    connections: positive('connections', values.connections, 1000),
+    warmupSeconds: warmup,
+    only,
+  };
+}
+
+/** The bench only ever sends load to the processes it started on the loopback interface. */
+function assertLoopback(url: string): void {
+  if (new URL(url).hostname !== BENCH_HOST)
+    throw new Error(`refusing to send load to ${url}: not ${BENCH_HOST}`);
+}
+
+function drive(url: string, setup: RequestSetup, connections: number, durationSeconds: number) {
+  assertLoopback(url);
+  return autocannon({
+    url,
+    connections,
+    duration: durationSeconds,
+    pipelining: 1,
+    timeout: 10,
+    method: setup.method ?? 'GET',
+    ...(setup.headers ? { headers: setup.headers } : {}),
+    ...(setup.body !== undefined ? { body: setup.body } : {}),
+  });
+}
+
+async function measure(stack: BenchStack, scenario: Scenario, options: BenchOptions): Promise<Measurement> {
+  const setup = await scenario.prepare(stack);
+  const url = `${stack.urls[scenario.entry]}${setup.path}`;
+  // The path must work end to end before it is measured (e.g. the balancer has seen healthy backends).
+  assertLoopback(url);
+  const probe = await fetch(url, {
+    method: setup.method ?? 'GET',
+    headers: setup.headers ?? {},
+    ...(setup.body !== undefined ? { body: setup.body } : {}),
+    signal: AbortSignal.timeout(5000),
+  });
+  const probeBody = await probe.text();
+  if (!probe.ok)
+    throw new Error(`${scenario.name}: ${url} answered ${probe.status} before the run: ${probeBody}`);
+
+  if (options.warmupSeconds > 0) await drive(url, setup, options.connections, options.warmupSeconds);
+  const pids = stack.children.map((c) => c.pid);
+  const hopPid = stack.pids[scenario.entry];
+  const hopBefore = processCpuMicros(hopPid);
+  const stackBefore = sumCpu(pids);
+  const result = await drive(url, setup, options.connections, options.durationSeconds);
+  const hopAfter = processCpuMicros(hopPid);
+  const stackAfter = sumCpu(pids);
+
+  const requests = result.requests.total;
+  const perRequest = (before: number | undefined, after: number | undefined) =>
+    before === undefined || after === undefined || requests === 0 ? undefined : (after - before) / requests;
+  const statusCodes: Record<string, number> = {};
+  for (const [code, { count }] of Object.entries(result.statusCodeStats)) statusCodes[code] = count;
+  return {
+    scenario: scenario.name,
+    entry: scenario.entry,
+    url,
+    connections: options.connections,
+    durationSeconds: result.duration,
+    requests,
+    rps: result.duration > 0 ? requests / result.duration : 0,
+    latencyMs: { p50: result.latency.p50, p99: result.latency.p99, mean: result.latency.mean },
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    statusCodes,
+    hopCpuMicrosPerRequest: perRequest(hopBefore, hopAfter),
+    stackCpuMicrosPerRequest: perRequest(stackBefore, stackAfter),
+  };
+}
+
+function sumCpu(pids: readonly number[]): number | undefined {
+  let total = 0;
+  for (const pid of pids) {
+    const cpu = processCpuMicros(pid);
+    if (cpu === undefined) return undefined;
+    total += cpu;
+  }
+  return total;
+}
+
+async function main(): Promise<number> {
+  const options = parseOptions(process.argv.slice(2));
+  const scenarios = SCENARIOS.filter(
+    (s, i) => i === 0 || options.only.length === 0 || options.only.includes(s.name),
+  );
+  const group = new ProcessGroup(ROOT);
+  let stack: BenchStack | undefined;
+  let cleanup: Promise<void> | undefined;
+  const stopEverything = () => {
+    cleanup ??= (async () => {
+      await group.stopAll();
+      if (stack?.redisPrefix) {
+        await deleteRedisPrefix(stack.redisPrefix).catch((err: unknown) => {
+          process.stderr.write(`bench: could not delete Redis keys ${stack?.redisPrefix}*: ${String(err)}\n`);
+        });
+      }
+    })();
+    return cleanup;
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    process.stderr.write(`\nbench: ${signal}, stopping the processes it started\n`);
+    void stopEverything().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  process.once('exit', () => group.killAllSync());
+
+  try {
+    const redis = await isRedisReachable();
+    const cores = availableParallelism();
+    process.stdout.write(
+      [
+        `floodgate bench: GET /api/v1/status, ${options.connections} connections, ${options.durationSeconds} s per path ` +
+          `(+${options.warmupSeconds} s warm-up)`,
+        `node ${process.version}, ${cores} cores (${cpus()[0]?.model ?? 'unknown cpu'}), everything on ${BENCH_HOST}`,
+        `LOG_LEVEL=${BENCH_LOG_LEVEL} (no per-request access log lines), NODE_ENV=development (dev seed on), ` +
+          `PostgreSQL database ${BENCH_DATABASE}, ` +
+          (redis ? 'Redis 127.0.0.1:6379 (shared rate limit and L2 cache)' : 'no Redis (in-process stores)'),
+        'starting the stack...',
+        '',
+      ].join('\n'),
+    );
+    stack = await startBenchStack(group, { redis });
+    const measurements: Measurement[] = [];
+    for (const scenario of scenarios) {
+      process.stdout.write(`  ${scenario.name}: ${stack.urls[scenario.entry]}\n`);
+      measurements.push(await measure(stack, scenario, options));
+    }
+    const rows = deriveRows(scenarios, measurements);
+    process.stdout.write(`\n${formatTable(rows)}\n\n`);
+    process.stdout.write(
+      "x direct: RPS / direct RPS in this run. +ms/hop: mean latency (connections / RPS) minus the previous path's.\n" +
+        'CPU us/req: CPU time of the process receiving the load per request (from /proc).\n',
+    );
+    await mkdir(dirname(RESULTS_FILE), { recursive: true });
+    await writeFile(
+      RESULTS_FILE,
+      `${JSON.stringify(
+        {
+          finishedAt: new Date().toISOString(),
+          node: process.version,
+          cores,
+          options,
+          logLevel: BENCH_LOG_LEVEL,
+          redis,
+          database: BENCH_DATABASE,
+          rows,
+        },
+        null,
+        2,
+      )}\n`,
+    );
+    process.stdout.write(`results: ${RESULTS_FILE}\n`);
+    const failed = rows.filter((r) => r.non2xx > 0 || r.errors > 0 || r.timeouts > 0);
+    for (const r of failed)
+      process.stderr.write(`bench: ${r.scenario} had failed requests (see the table)\n`);
+    return failed.length > 0 ? 1 : 0;
+  } catch (err) {
+    process.stderr.write(`bench failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  } finally {
+    await stopEverything();
+  }
+}
+
+process.exit(await main());
