@@ -42,7 +42,7 @@ export function buildUpstreamHeaders(req: IncomingMessage, requestId: string, cl
   const extra = extraConnectionTokens(headers.connection);
   const out: string[] = [];
   for (const name in headers) {
-    if (NOT_COPIED_UPSTREAM.has(name) || (extra !== null && extra.includes(name))) continue;
+    if (NOT_COPIED_UPSTREAM.has(name) || extra?.includes(name)) continue;
     const value = headers[name];
     if (typeof value === 'string') out.push(name, value);
     else if (value !== undefined) for (const v of value) out.push(name, v);
