@@ -5,7 +5,7 @@
  * latency each hop adds, and writes bench/results/latest.json. Stops every process it started.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { availableParallelism, cpus } from 'node:os';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -184,6 +184,7 @@ async function main(): Promise<number> {
   try {
     const redis = await isRedisReachable();
     const cores = availableParallelism();
+    const [loadBefore = 0] = loadavg();
     process.stdout.write(
       [
         `floodgate bench: GET /api/v1/status, ${options.connections} connections, ${options.durationSeconds} s per path ` +
@@ -192,6 +193,10 @@ async function main(): Promise<number> {
         `LOG_LEVEL=${BENCH_LOG_LEVEL} (no per-request access log lines), NODE_ENV=development (dev seed on), ` +
           `PostgreSQL database ${BENCH_DATABASE}, ` +
           (redis ? 'Redis 127.0.0.1:6379 (shared rate limit and L2 cache)' : 'no Redis (in-process stores)'),
+        `load average before the run: ${loadBefore.toFixed(2)}` +
+          (loadBefore > cores / 2
+            ? ' (the machine is busy: expect noisy numbers; ratios are from one run)'
+            : ''),
         'starting the stack...',
         '',
       ].join('\n'),
@@ -216,6 +221,7 @@ async function main(): Promise<number> {
           finishedAt: new Date().toISOString(),
           node: process.version,
           cores,
+          loadAverageBefore: loadBefore,
           options,
           logLevel: BENCH_LOG_LEVEL,
           redis,
