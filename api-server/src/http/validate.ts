@@ -18,10 +18,16 @@ export function parseWith<S extends z.ZodType>(
 ): z.output<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const issues: ValidationIssue[] = result.error.issues.map((i) => ({
-    path: i.path.map(String).join('.'),
-    message: i.message,
-  }));
+  const issues: ValidationIssue[] = [];
+  for (const i of result.error.issues) {
+    const path = i.path.map(String).join('.');
+    if (i.code === 'unrecognized_keys') {
+      for (const key of i.keys)
+        issues.push({ path: path ? `${path}.${key}` : key, message: 'unknown field' });
+    } else {
+      issues.push({ path, message: i.message });
+    }
+  }
   throw validationFailed(what, issues);
 }
 
