@@ -69,7 +69,8 @@ export class SessionVerifier {
     this.#maxPending = options.maxPendingLookups ?? 1000;
     const clock = this.#clock;
     // lru-cache measures TTLs on our clock; ttlResolution 0 reads it on every check (no timers).
-    const perf = { now: () => clock.monotonic() };
+    // +1 because lru-cache reads an entry start of 0 as "no TTL" (a fake clock starts at 0).
+    const perf = { now: () => clock.monotonic() + 1 };
     this.#sessions = new LRUCache({
       max: options.cacheSize,
       ttl: options.cacheTtlMs,

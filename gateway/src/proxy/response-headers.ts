@@ -11,7 +11,7 @@ export function copyResponseHeaders(res: ServerResponse, headers: UpstreamHeader
   const connection = headers.connection;
   const named = connection === undefined ? null : connectionTokens(connection);
   for (const name in headers) {
-    if (DROPPED_RESPONSE_HEADERS.has(name) || (named !== null && named.includes(name))) continue;
+    if (DROPPED_RESPONSE_HEADERS.has(name) || named?.includes(name)) continue;
     const value = headers[name];
     if (value !== undefined) res.appendHeader(name, value);
   }

@@ -32,7 +32,7 @@ export function buildUpstreamHeaders(ctx: RequestContext): string[] {
     connection === undefined || isPlainConnection(connection) ? null : connectionTokens(connection);
   const out: string[] = [];
   for (const name in headers) {
-    if (DROPPED_REQUEST_HEADERS.has(name) || (named !== null && named.includes(name))) continue;
+    if (DROPPED_REQUEST_HEADERS.has(name) || named?.includes(name)) continue;
     const value = headers[name];
     if (typeof value === 'string') out.push(name, value);
     else if (value !== undefined) for (const v of value) out.push(name, v);
