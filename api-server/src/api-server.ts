@@ -9,6 +9,7 @@ import {
   type EventBus,
   FloodgateError,
   HttpMetrics,
+  isFloodgateError,
   type Logger,
   listen,
   type Pool,
@@ -116,13 +117,13 @@ export async function createApiServer(config: ApiServerConfig, deps: ApiServerDe
     requestId: string,
     route: string,
   ) => {
+    if (req.destroyed && !isFloodgateError(err)) {
+      // The client went away mid-request (e.g. while we read its body): nothing to answer, no fault.
+      res.statusCode = 499;
+      return;
+    }
     const publicError = toPublicError(err);
     if (publicError === null) {
-      if (req.destroyed) {
-        // The client went away mid-request (e.g. while we read its body): nothing to answer.
-        res.statusCode = 499;
-        return;
-      }
       const e = err as { name?: string; message?: string; code?: string; stack?: string };
       logger.error(
         { reqId: requestId, route, err: { type: e.name, message: e.message, code: e.code, stack: e.stack } },
