@@ -1,0 +1,34 @@
+import { ConfigError, isFloodgateError } from '@floodgate/shared';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { EXIT_UNHEALTHY, EXIT_USAGE, statusCommand } from './commands/status.js';
+import { upCommand } from './commands/up.js';
+
+/** Exit code for an invalid environment, as the services use (EX_CONFIG). */
+const EXIT_CONFIG = 78;
+
+function fail(code: number, message: string): never {
+  process.stderr.write(`floodgate: ${message.split('\n').join('\n  ')}\n`);
+  process.exit(code);
+}
+
+try {
+  await yargs(hideBin(process.argv))
+    .scriptName('floodgate')
+    .usage('$0 <command> [options]')
+    .command(upCommand)
+    .command(statusCommand)
+    .demandCommand(1, 'name a command (up, status)')
+    .strict()
+    .help()
+    .version(false)
+    .fail((message, err) => {
+      if (err) throw err;
+      fail(EXIT_USAGE, `${message} (see floodgate --help)`);
+    })
+    .parseAsync();
+} catch (err) {
+  if (err instanceof ConfigError) fail(EXIT_CONFIG, err.message);
+  if (isFloodgateError(err) && err.code === 'VALIDATION_FAILED') fail(EXIT_USAGE, err.message);
+  fail(EXIT_UNHEALTHY, err instanceof Error ? err.message : String(err));
+}

@@ -1,0 +1,40 @@
+import type { ResolvedPostgres } from '../infra/resolve-postgres.js';
+import type { ResolvedRedis } from '../infra/resolve-redis.js';
+import type { StackOptions } from './stack-options.js';
+
+/** The first lines `floodgate up` prints: which PostgreSQL and Redis, where everything listens, dev logins. */
+export function formatBanner(
+  options: StackOptions,
+  postgres: ResolvedPostgres,
+  redis: ResolvedRedis,
+): string[] {
+  const lines: string[] = [];
+  const pgWhere =
+    postgres.source === 'configured'
+      ? 'configured'
+      : postgres.source === 'localhost'
+        ? 'found on localhost'
+        : `embedded at ${postgres.embedded?.pgdataDir ?? options.dataDir}`;
+  lines.push(`PostgreSQL:    ${pgWhere}: ${postgres.displayUrl} (${postgres.note})`);
+  if (redis.source === 'none') {
+    lines.push(`Redis:         NONE (${redis.note}): every process uses IN-PROCESS stores`);
+    lines.push('               !!! rate limits, caches and session revocation are per process; fine for');
+    lines.push('               !!! one machine and one gateway. Set REDIS_URL to share them.');
+  } else {
+    lines.push(
+      `Redis:         ${redis.source === 'configured' ? 'configured' : 'found on localhost'}: ${redis.displayUrl} (${redis.note})`,
+    );
+  }
+  const local = (port: number, path = '') => `http://localhost:${port}${path}`;
+  lines.push(
+    `Gateway:       ${local(options.gatewayPort)}  (dashboard ${local(options.gatewayPort, '/dashboard/')})`,
+  );
+  lines.push(`Load balancer: ${local(options.lbPort)}  (status ${local(options.lbPort, '/lb/status')})`);
+  lines.push(`API servers:   ${options.apiPorts.map((p) => local(p)).join(', ')}`);
+  const metrics = [options.gatewayPort, options.lbPort, ...options.apiPorts].map((p) => local(p, '/metrics'));
+  lines.push(`Metrics:       ${metrics.join(', ')}`);
+  if (!options.production) {
+    lines.push('Dev logins:    admin@example.com / admin123 (admin), user@example.com / user123 (user)');
+  }
+  return lines;
+}
