@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { type IncomingMessage, request } from 'node:http';
+import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { getFreePort } from '@floodgate/shared/testing/index';
 import { call } from '../test-support/http-call.js';
@@ -126,6 +127,47 @@ describe('proxying through the load balancer', () => {
       assert.equal(seen.method, 'DELETE');
     });
 
+    it('accepts Expect: 100-continue uploads and answers HEAD without a body', async () => {
+      const answer = await new Promise<{ status: number; body: EchoBody }>((resolve, reject) => {
+        const req = request(
+          `${lb.url}/expect`,
+          { method: 'POST', agent: false, headers: { expect: '100-continue', 'content-length': '5' } },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () =>
+              resolve({
+                status: res.statusCode as number,
+                body: JSON.parse(Buffer.concat(chunks).toString()),
+              }),
+            );
+          },
+        );
+        req.on('continue', () => req.end('hello'));
+        req.on('error', reject);
+      });
+      assert.equal(answer.status, 200);
+      assert.equal(answer.body.bodyBytes, 5);
+      assert.equal(answer.body.headers.expect, undefined);
+      const head = await call(`${lb.url}/head`, { method: 'HEAD' });
+      assert.equal(head.status, 200);
+      assert.ok(Number(head.headers['content-length']) > 0);
+      assert.equal(head.body.length, 0);
+    });
+
+    it('refuses an absolute-form request target with 400 INVALID_PATH, without contacting a backend', async () => {
+      const hits = echo.hits;
+      const socket = connect(Number(new URL(lb.url).port), '127.0.0.1');
+      socket.end(
+        'GET http://elsewhere.example/ HTTP/1.1\r\nHost: elsewhere.example\r\nConnection: close\r\n\r\n',
+      );
+      let raw = '';
+      for await (const chunk of socket) raw += String(chunk);
+      assert.match(raw, /^HTTP\/1\.1 400 /);
+      assert.match(raw, /"code":"INVALID_PATH"/);
+      assert.equal(echo.hits, hits);
+    });
+
     it('passes upstream redirects through untouched', async () => {
       const b = await backend('redirect', (_req, res) => {
         res.writeHead(302, { location: 'http://elsewhere.example/next?x=1', 'content-length': '0' });
@@ -209,6 +251,52 @@ describe('proxying through the load balancer', () => {
         firstChunkAtClient.resolve();
       }
       assert.equal(received, 32 * chunk.length);
+    });
+
+    it('applies backpressure: a client that stops reading stalls the backend instead of filling memory', async () => {
+      const total = 64 * 1024 * 1024;
+      const chunk = Buffer.alloc(1024 * 1024, 'y');
+      let written = 0;
+      let lastDrainAt = performance.now();
+      let blocked = false;
+      const b = await backend('firehose', (_req, res) => {
+        res.writeHead(200, { 'content-length': String(total) });
+        const pump = () => {
+          blocked = false;
+          lastDrainAt = performance.now();
+          while (written < total) {
+            written += chunk.length;
+            if (!res.write(chunk)) {
+              blocked = true;
+              res.once('drain', pump);
+              return;
+            }
+          }
+          res.end();
+        };
+        pump();
+      });
+      const lb = await balancer([b.url]);
+      const res = await new Promise<IncomingMessage>((resolve, reject) => {
+        request(`${lb.url}/firehose`, { agent: false }, resolve).on('error', reject).end();
+      });
+      res.pause();
+      // No event marks "nothing moves any more": watch for the backend staying blocked for a while.
+      await new Promise<void>((resolve, reject) => {
+        const timer = setInterval(() => {
+          if (written >= total) {
+            clearInterval(timer);
+            reject(new Error('the backend wrote everything although the client read nothing'));
+          } else if (blocked && performance.now() - lastDrainAt > 300) {
+            clearInterval(timer);
+            resolve();
+          }
+        }, 50);
+      });
+      assert.ok(written < total / 2, `backend wrote ${written} bytes before stalling`);
+      let received = 0;
+      for await (const c of res) received += (c as Buffer).length;
+      assert.equal(received, total);
     });
   });
 
