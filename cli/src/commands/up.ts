@@ -98,12 +98,14 @@ export async function runUp(args: StackArgs, io: UpIo = defaultIo()): Promise<nu
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    await supervisor?.stop();
+    if (supervisor) {
+      await supervisor.stop();
+      out('[supervisor] all processes stopped');
+    }
     if (postgres?.embedded) {
       await postgres.embedded.stop();
       out('[supervisor] embedded PostgreSQL stopped');
     }
-    if (supervisor) out('[supervisor] all processes stopped');
   }
 }
 

@@ -48,6 +48,7 @@ export class PgliteSessionQueue {
   #pending: PendingMessage[] = [];
   #owner: number | null = null;
   #running = false;
+  #closed = false;
   #holdTimer: NodeJS.Timeout | undefined;
 
   constructor(db: PGlite, options: PgliteSessionQueueOptions = {}) {
@@ -68,6 +69,10 @@ export class PgliteSessionQueue {
   /** Called by PGLiteSocketHandler for each complete frontend message. */
   enqueue(handlerId: number, message: Uint8Array, onData: (data: Uint8Array) => void): Promise<number> {
     return new Promise((resolve, reject) => {
+      if (this.#closed) {
+        reject(new Error('server stopping'));
+        return;
+      }
       this.#pending.push({ handlerId, message, onData, resolve, reject });
       void this.#pump();
     });
@@ -85,27 +90,42 @@ export class PgliteSessionQueue {
 
   /** Called by PGLiteSocketHandler when its connection goes away: frees the session if it held it. */
   async clearTransactionIfNeeded(handlerId: number): Promise<void> {
-    if (this.#owner !== handlerId) return;
+    if (this.#owner !== handlerId || this.#closed) return;
     this.#owner = RESETTING;
     this.#clearHoldTimer();
     try {
       await this.#db.runExclusive(async () => {
+        if (this.#closed) return;
         await this.#db.execProtocolRawStream(SYNC, { onRawData: () => {} });
         if (this.#db.isInTransaction()) {
           await this.#db.execProtocolRawStream(ROLLBACK, { onRawData: () => {} });
         }
       });
+    } catch {
+      // Nothing to report to: the connection is gone. The next client starts from a fresh Sync anyway.
     } finally {
       this.#owner = null;
       void this.#pump();
     }
   }
 
+  /**
+   * Refuses new messages, fails the queued ones and waits for the one in progress, so that the
+   * caller can close PGlite safely afterwards.
+   */
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#clearHoldTimer();
+    for (const p of this.#pending) p.reject(new Error('server stopping'));
+    this.#pending = [];
+    await this.#db.runExclusive(async () => {});
+  }
+
   async #pump(): Promise<void> {
     if (this.#running) return;
     this.#running = true;
     try {
-      for (;;) {
+      while (!this.#closed) {
         const owner = this.#owner;
         const index = owner === null ? 0 : this.#pending.findIndex((p) => p.handlerId === owner);
         const next = index >= 0 ? this.#pending[index] : undefined;

@@ -74,11 +74,12 @@ export class PgliteWireServer {
     });
   }
 
-  /** Closes every connection (rolling back what they held) and stops listening. */
+  /** Stops listening and closes every connection; afterwards PGlite is not touched again. */
   async stop(): Promise<void> {
     const server = this.#server;
     if (!server) return;
     this.#server = null;
+    await this.#queue.close();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     for (const socket of this.#sockets.values()) socket.destroy();
     await closed;

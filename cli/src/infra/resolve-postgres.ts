@@ -125,7 +125,7 @@ export async function resolvePostgres(options: ResolvePostgresOptions): Promise<
     source: 'embedded',
     url: embedded.url,
     displayUrl: redactUrl(embedded.url),
-    note: `${embedded.pgdataDir}${probeNote ? `; ${probeNote}` : ''}`,
+    note: probeNote || 'PGlite served over the wire protocol',
     embedded,
     childEnv: { ...cleared, DATABASE_URL: embedded.url, PG_POOL_MAX: String(poolMax) },
   };
