@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import {
   Channels,
@@ -125,6 +126,8 @@ describe('gateway session auth and admin (real PostgreSQL and Redis, fake balanc
     const subscriber = createRedisClient(redisConfig, silent, { name: 'test-sub', subscriber: true });
     const bus = new RedisEventBus(publisher, subscriber, prefix);
     try {
+      // A command connection has no offline queue: publish only once it is ready.
+      if (publisher.status !== 'ready') await once(publisher, 'ready');
       await fx.revokeInDatabase(tokenHash);
       const published = performance.now();
       await bus.publish(Channels.sessionRevoked, tokenHash);
