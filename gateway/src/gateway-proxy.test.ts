@@ -351,3 +351,27 @@ async function waitForLog(
   }
   throw new Error('access-log line not written');
 }
+
+describe('gateway server limits from config', () => {
+  it(
+    'a client that never finishes its headers gets 408 after HEADERS_TIMEOUT_MS (slowloris guard)',
+    opts,
+    async () => {
+      const gw = await startTestGateway({
+        LB_URL: 'http://127.0.0.1:9',
+        HEADERS_TIMEOUT_MS: '600',
+        REQUEST_TIMEOUT_MS: '1200',
+        KEEP_ALIVE_TIMEOUT_MS: '700',
+      });
+      try {
+        assert.equal(gw.gateway.server.keepAliveTimeout, 700);
+        const started = performance.now();
+        const raw = await rawExchange(gw.port, 'GET /api/v1/status HTTP/1.1\r\nHost: x\r\nX-Slow: 1\r\n');
+        assert.match(raw, /^HTTP\/1\.1 408 /);
+        assert.ok(performance.now() - started < 3000);
+      } finally {
+        await gw.close();
+      }
+    },
+  );
+});
