@@ -180,7 +180,7 @@ describe('gateway session auth and admin (real PostgreSQL and Redis, fake balanc
     }>();
     assert.equal(body.balancer.reachable, true);
     assert.deepEqual(body.balancer.status, FAKE_LB_STATUS);
-    assert.equal(body.gateway.inFlight, 1, 'the dashboard request itself');
+    assert.ok(body.gateway.inFlight >= 1, 'counts at least the dashboard request itself');
     assert.ok(body.gateway.requests.total > 0);
     assert.ok((body.gateway.requests.byStatusClass['2xx'] ?? 0) > 0);
     assert.ok((body.gateway.requests.byStatusClass['4xx'] ?? 0) > 0);
