@@ -150,7 +150,7 @@ async function subscribeWithin(
   const result = await Promise.race([subscribed, timedOut]).finally(() => clearTimeout(timer));
   if (result === null) {
     logger.warn('session revocation channel not subscribed yet (Redis unreachable); continuing');
-    // Unsubscribe late if the subscription completes after close: nothing to do then but ignore errors.
+    // It completes once Redis is reachable (ioredis queues SUBSCRIBE); closing the bus ends it.
     subscribed.catch((err: unknown) => logger.warn({ err: String(err) }, 'revocation subscribe failed'));
   }
   return result;
