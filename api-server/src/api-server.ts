@@ -117,7 +117,8 @@ export async function createApiServer(config: ApiServerConfig, deps: ApiServerDe
     requestId: string,
     route: string,
   ) => {
-    if (req.destroyed && !isFloodgateError(err)) {
+    // (req.destroyed alone would not do: a fully read request is destroyed too.)
+    if ((req.readableAborted || req.socket.destroyed) && !isFloodgateError(err)) {
       // The client went away mid-request (e.g. while we read its body): nothing to answer, no fault.
       res.statusCode = 499;
       return;
