@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { ResourceRepository, SessionRepository, UserRepository } from '@floodgate/database';
+import { ResourceRepository, SessionRepository, UserRepository, verifyPassword } from '@floodgate/database';
 import {
   type ApiServerConfig,
   type Clock,
@@ -101,6 +101,9 @@ export async function createApiServer(config: ApiServerConfig, deps: ApiServerDe
     externalBreaker,
     startedAtMs: clock.monotonic(),
   };
+
+  // Builds the dummy hash used for unknown emails now, so not even the first such login is faster.
+  void verifyPassword('warm-up', null);
 
   const router = new Router<Handler>();
   registerStatusRoutes(router, app);
