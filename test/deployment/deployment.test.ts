@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { resolveStackOptions } from '@floodgate/cli/stack/stack-options';
 import { ApiServerEnv, GatewayEnv, LoadBalancerEnv } from '@floodgate/shared';
 import { parse } from 'yaml';
 import { z } from 'zod';
@@ -50,6 +51,18 @@ const service = (c: ComposeFile, name: string): ComposeService => {
 const withEnv = (svc: ComposeService, changes: Record<string, string | boolean>) => {
   svc.environment = { ...(svc.environment as Record<string, unknown>), ...changes };
 };
+/** Source text of the CLI (tests excluded), where its env names must appear. */
+const cliSources = (dir = join(ROOT, 'cli/src')): string =>
+  readdirSync(dir)
+    .map((name) => join(dir, name))
+    .map((path) =>
+      statSync(path).isDirectory()
+        ? cliSources(path)
+        : path.endsWith('.test.ts')
+          ? ''
+          : readFileSync(path, 'utf8'),
+    )
+    .join('\n');
 const matching = (problems: string[], pattern: RegExp) => problems.filter((p) => pattern.test(p));
 
 describe('docker-compose.yml (full stack)', () => {
@@ -307,5 +320,28 @@ describe('.env.example', () => {
     );
     assert.ok(problems.includes('REDIS_HOST has no default: show it commented out (# REDIS_HOST=...)'));
     assert.ok(problems.includes('POSTGRES_DB has a default ("floodgate"): list it uncommented'));
+  });
+
+  it("names only variables the CLI reads, and its active lines are `floodgate up`'s defaults", () => {
+    const source = cliSources();
+    for (const name of CLI_ENV_NAMES) assert.ok(source.includes(`env.${name}`), `the CLI reads ${name}`);
+
+    const cliLines = Object.fromEntries(
+      parsed()
+        .entries.filter((e) => !e.commented && CLI_ENV_NAMES.includes(e.name))
+        .map((e) => [e.name, e.value]),
+    );
+    assert.deepEqual(Object.keys(cliLines).sort(), [
+      'FLOODGATE_API_PORTS',
+      'FLOODGATE_DATA_DIR',
+      'FLOODGATE_URL',
+    ]);
+    assert.deepEqual(resolveStackOptions({}, cliLines, ROOT), resolveStackOptions({}, {}, ROOT));
+    assert.notDeepEqual(
+      resolveStackOptions({}, { ...cliLines, FLOODGATE_API_PORTS: '3001,3002' }, ROOT),
+      resolveStackOptions({}, {}, ROOT),
+    );
+    // `floodgate status --url` falls back to the same URL (yargs default in cli/src/commands).
+    assert.match(source, new RegExp(`FLOODGATE_URL\\s*(?:\\|\\||\\?\\?)\\s*'${cliLines.FLOODGATE_URL}'`));
   });
 });
