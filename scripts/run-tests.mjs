@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs every *.test.ts under the given directories with Node's test runner, TypeScript loaded by tsx
 // and workspace packages resolved to their sources (the "source" export condition).
-// Usage: node scripts/run-tests.mjs [--concurrency N] dir [dir...]
+// Usage: node scripts/run-tests.mjs [--concurrency N] (dir | file.test.ts) ...
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -16,6 +16,10 @@ for (let i = 0; i < args.length; i++) {
 
 const SKIP = new Set(['node_modules', 'dist', '.floodgate', '.git']);
 function collect(dir, out) {
+  if (dir.endsWith('.test.ts')) {
+    out.push(dir);
+    return;
+  }
   let entries;
   try {
     entries = readdirSync(dir);
