@@ -47,7 +47,11 @@ describe('docs/errors.md', () => {
     const { readFile } = await import('node:fs/promises');
     const doc = await readFile(new URL('../../../docs/errors.md', import.meta.url), 'utf8');
     for (const [code, def] of Object.entries(ErrorCodes)) {
-      assert.match(doc, new RegExp(`\\| \`${code}\` \\| ${def.status} \\|`), `${code} documented as ${def.status}`);
+      assert.match(
+        doc,
+        new RegExp(`\\|\\s*\`${code}\`\\s*\\|\\s*${def.status}\\s*\\|`),
+        `${code} documented as ${def.status}`,
+      );
     }
   });
 });
