@@ -31,5 +31,6 @@ export const ErrorCodes = {
   DEPENDENCY_UNAVAILABLE: { status: 503, message: 'A dependency is unavailable' },
   UPSTREAM_TIMEOUT: { status: 504, message: 'Upstream timed out' },
 } as const satisfies Record<string, { status: number; message: string }>;
+  SHUTTING_DOWN: { status: 503, message: 'Server is shutting down' },
 
 export type ErrorCode = keyof typeof ErrorCodes;
