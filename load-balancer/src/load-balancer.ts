@@ -12,28 +12,44 @@ import {
   Router,
   resolveRequestId,
   sendError,
-  shutdownServer,
   systemClock,
 } from '@floodgate/shared';
+import { ADMIN_PREFIX, createAdminHandler } from './admin/create-admin-handler.js';
 import { BackendPool } from './backends/backend-pool.js';
 import { createBalancer } from './balancers/create-balancer.js';
+import { BackendBreaker } from './breakers/backend-breaker.js';
+import { BucketRotation } from './breakers/bucket-rotation.js';
+import { HealthChecker } from './health/health-checker.js';
+import type { Probe } from './health/http-probe.js';
+import { drainServer } from './lifecycle/drain-server.js';
 import { LoadBalancerMetrics } from './metrics/load-balancer-metrics.js';
-import type { ProxyDeps } from './proxy/proxy-deps.js';
+import type { Lifecycle, ProxyDeps } from './proxy/proxy-deps.js';
 import { RequestForwarder } from './proxy/request-forwarder.js';
+import { RetryBudget } from './proxy/retry-budget.js';
 import { createHealthHandler } from './routes/health-route.js';
 import { createLbStatusHandler } from './routes/lb-status-route.js';
+import { WebSocketProxy } from './websocket/websocket-proxy.js';
 
 export interface LoadBalancerDeps {
   logger?: Logger;
+  /** Schedules health checks and breaker windows. @default systemClock */
   clock?: Clock;
+  /** Health-check probe. @default an HTTP GET of HEALTH_CHECK_PATH */
+  probe?: Probe;
 }
 
 export interface LoadBalancer {
   server: Server;
   pool: BackendPool;
-  /** Listens on `config.host:config.port`; resolves with the bound port. */
+  healthChecker: HealthChecker;
+  webSockets: WebSocketProxy;
+  /** Listens on `config.host:config.port` and starts the health checks; resolves with the bound port. */
   listen(): Promise<number>;
-  /** Stops accepting requests, lets in-flight ones finish (up to the shutdown timeout), closes upstreams. */
+  /**
+   * Graceful stop: refuses new connections, answers in-flight requests (with `Connection: close`),
+   * stops health checks, closes WebSocket tunnels and upstream pools; cuts whatever is left after
+   * SHUTDOWN_TIMEOUT_MS. Idempotent.
+   */
   close(): Promise<void>;
 }
 
@@ -45,17 +61,70 @@ const NOT_FOUND = new FloodgateError('NOT_FOUND');
 const METHOD_NOT_ALLOWED = new FloodgateError('METHOD_NOT_ALLOWED');
 
 /**
- * The load balancer: `/lb/*`, `/health` and `/metrics` are answered here; every other request is
- * forwarded to a backend chosen by the configured balancer.
+ * The load balancer: `/lb/*` (status, admin), `/health` and `/metrics` are answered here; every other
+ * request is forwarded to an available backend chosen by the configured balancer, with retries;
+ * WebSocket upgrades are tunnelled to a sticky backend. Health checks and breakers decide availability.
  */
 export function createLoadBalancer(config: LoadBalancerConfig, deps: LoadBalancerDeps = {}): LoadBalancer {
   const logger = deps.logger ?? createLogger({ name: 'load-balancer', level: config.logLevel });
   const clock = deps.clock ?? systemClock;
-  const pool = new BackendPool(createBalancer(config.algorithm), config.upstream, config.backends);
+  const lifecycle: Lifecycle = { closing: false };
+  const rotation = new BucketRotation(clock, config.circuit.rollingWindowMs);
+  const pool = new BackendPool(createBalancer(config.algorithm), config.upstream, config.backendSpecs, {
+    createBreaker: (id) =>
+      new BackendBreaker(id, config.circuit, {
+        clock,
+        rotation,
+        onStateChange: (backend, state, forced) => {
+          if (state === 'open') logger.warn({ backend, forced }, 'circuit opened');
+          else
+            logger.info({ backend, state, forced }, `circuit ${state === 'closed' ? 'closed' : 'half-open'}`);
+        },
+      }),
+  });
   const registry = createMetricsRegistry('load-balancer');
   const metrics = new LoadBalancerMetrics(registry, pool);
-  const proxyDeps: ProxyDeps = { logger, clock, metrics };
-  const forwarder = new RequestForwarder(pool, proxyDeps);
+
+  const healthChecker = new HealthChecker(pool, config.healthCheck, {
+    clock,
+    ...(deps.probe ? { probe: deps.probe } : {}),
+    onResult: (result) => {
+      metrics.health.record(result);
+      if (!result.changed) return;
+      const fields = { backend: result.backendId, verdict: result.verdict, status: result.status };
+      if (result.healthy) logger.info(fields, 'backend healthy');
+      else logger.warn(fields, 'backend unhealthy');
+    },
+  });
+  for (const b of pool.backends) healthChecker.add(b);
+  pool.subscribe({
+    added: (b) => {
+      healthChecker.add(b);
+      logger.info({ backend: b.id, url: b.url, weight: b.weight }, 'backend added');
+    },
+    removed: (b) => {
+      healthChecker.remove(b.id);
+      logger.info({ backend: b.id, url: b.url }, 'backend removed');
+    },
+  });
+
+  const proxyDeps: ProxyDeps = {
+    logger,
+    clock,
+    metrics,
+    pool,
+    budget: new RetryBudget(config.retry.budgetRatio, config.retry.budgetMin),
+    settings: {
+      maxRetries: config.retry.maxRetries,
+      retryBodyLimitBytes: config.retry.bodyLimitBytes,
+      tryTimeoutMs: Math.min(config.timeouts.tryMs, config.upstream.headersTimeoutMs),
+      requestTimeoutMs: config.timeouts.requestMs,
+    },
+    lifecycle,
+  };
+  const forwarder = new RequestForwarder(proxyDeps);
+  const webSockets = new WebSocketProxy(pool, { logger, lifecycle });
+  const admin = createAdminHandler(pool, { token: config.adminToken, logger });
 
   const router = new Router<LocalHandler>()
     .add('GET', '/lb/status', createLbStatusHandler(pool, clock))
@@ -65,17 +134,21 @@ export function createLoadBalancer(config: LoadBalancerConfig, deps: LoadBalance
   async function handleLocal(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     const startMs = clock.monotonic();
     const method = req.method as string;
-    const found = router.find(method, path);
     let route = UNKNOWN_LOCAL_ROUTE;
     try {
-      if (found.kind === 'found') {
-        route = found.match.route;
-        await found.match.handler(req, res);
+      if (path.startsWith(ADMIN_PREFIX)) {
+        route = await admin(req, res);
       } else {
-        const requestId = resolveRequestId(req.headers[REQUEST_ID_HEADER]);
-        res.setHeader(REQUEST_ID_HEADER, requestId);
-        if (found.kind === 'method-not-allowed') res.setHeader('allow', found.allowed.join(', '));
-        sendError(res, found.kind === 'not-found' ? NOT_FOUND : METHOD_NOT_ALLOWED, requestId);
+        const found = router.find(method, path);
+        if (found.kind === 'found') {
+          route = found.match.route;
+          await found.match.handler(req, res);
+        } else {
+          const requestId = resolveRequestId(req.headers[REQUEST_ID_HEADER]);
+          res.setHeader(REQUEST_ID_HEADER, requestId);
+          if (found.kind === 'method-not-allowed') res.setHeader('allow', found.allowed.join(', '));
+          sendError(res, found.kind === 'not-found' ? NOT_FOUND : METHOD_NOT_ALLOWED, requestId);
+        }
       }
     } catch (err) {
       const requestId = resolveRequestId(req.headers[REQUEST_ID_HEADER]);
@@ -86,27 +159,46 @@ export function createLoadBalancer(config: LoadBalancerConfig, deps: LoadBalance
   }
 
   const server = createServer((req, res) => {
+    if (lifecycle.closing) res.setHeader('connection', 'close');
     const path = localPath(req.url as string);
     if (path === null) forwarder.handle(req, res);
     else void handleLocal(req, res, path);
   });
+  server.on('upgrade', (req, socket, head) => webSockets.handleUpgrade(req, socket, head));
 
   let closing: Promise<void> | undefined;
   return {
     server,
     pool,
+    healthChecker,
+    webSockets,
     async listen() {
       const port = await listen(server, config.port, config.host);
+      rotation.start();
+      healthChecker.start();
       logger.info(
-        { port, algorithm: pool.balancer.name, backends: pool.backends.map((b) => `${b.id}=${b.url}`) },
+        {
+          port,
+          algorithm: pool.balancer.name,
+          backends: pool.backends.map((b) => `${b.id}=${b.url}${b.weight === 1 ? '' : `|w=${b.weight}`}`),
+          admin: config.adminToken === null ? 'loopback only' : 'bearer token',
+        },
         'load balancer listening',
       );
       return port;
     },
     close() {
       closing ??= (async () => {
-        await shutdownServer(server, config.shutdownTimeoutMs);
-        await pool.close();
+        lifecycle.closing = true;
+        const checksStopped = healthChecker.close();
+        rotation.stop();
+        // Tunnels have no request to finish, and would hold server.close() open until the deadline.
+        webSockets.closeAll();
+        await drainServer(server, config.shutdownTimeoutMs, () => {
+          logger.warn('shutdown deadline reached: cutting the connections still open');
+          webSockets.closeAll();
+        });
+        await Promise.all([pool.close(), checksStopped]);
       })();
       return closing;
     },

@@ -31,12 +31,15 @@ describe('BackendPool', () => {
     assert.equal(added.id, 'api-2');
     assert.equal(before.length, 1, 'a snapshot already handed out never changes');
     assert.equal(pool.backends.length, 2);
-    assert.equal(await pool.remove('api-1'), true);
+    const removed = pool.remove('api-1');
+    assert.equal(removed?.backend.id, 'api-1');
     assert.deepEqual(
       pool.backends.map((b) => b.id),
       ['api-2'],
+      'out of rotation at once, before its connections are closed',
     );
-    assert.equal(await pool.remove('api-1'), false);
+    await removed?.closed;
+    assert.equal(pool.remove('api-1'), undefined);
     assert.equal(pool.add('http://127.0.0.1:3').id, 'api-3', 'ids are never reused');
   });
 

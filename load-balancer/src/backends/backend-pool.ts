@@ -1,21 +1,47 @@
-import { FloodgateError } from '@floodgate/shared';
+import { FloodgateError, type LoadBalancerConfig } from '@floodgate/shared';
 import type { Balancer } from '../balancers/balancer.js';
+import type { BackendBreaker } from '../breakers/backend-breaker.js';
+import type { HealthStatusSetter } from '../health/health-checker.js';
 import { Backend, type UpstreamOptions } from './backend.js';
+
+export type BackendSpec = LoadBalancerConfig['backendSpecs'][number];
+
+/** Told about every backend that joins or leaves the pool (health checks, metrics). */
+export interface PoolListener {
+  added?(backend: Backend): void;
+  removed?(backend: Backend): void;
+}
+
+export interface BackendPoolOptions {
+  /** Builds each backend's breaker; by default a breaker with default options. */
+  createBreaker?: (backendId: string) => BackendBreaker;
+}
 
 /**
  * The set of backends, held as an immutable (frozen) snapshot array that is replaced on every change.
  * Readers (the balancer, status, metrics) never see a half-applied change, and `pick()` allocates nothing.
  */
-export class BackendPool {
+export class BackendPool implements HealthStatusSetter {
   readonly balancer: Balancer;
   readonly #upstream: UpstreamOptions;
+  readonly #createBreaker: BackendPoolOptions['createBreaker'];
+  readonly #listeners: PoolListener[] = [];
   #backends: readonly Backend[] = Object.freeze([]);
   #nextId = 1;
 
-  constructor(balancer: Balancer, upstream: UpstreamOptions, urls: readonly string[] = []) {
+  constructor(
+    balancer: Balancer,
+    upstream: UpstreamOptions,
+    backends: readonly (string | BackendSpec)[] = [],
+    options: BackendPoolOptions = {},
+  ) {
     this.balancer = balancer;
     this.#upstream = upstream;
-    for (const url of urls) this.add(url);
+    this.#createBreaker = options.createBreaker;
+    for (const b of backends) {
+      if (typeof b === 'string') this.add(b);
+      else this.add(b.url, b.weight);
+    }
   }
 
   /** The current snapshot, in configuration order. */
@@ -23,9 +49,9 @@ export class BackendPool {
     return this.#backends;
   }
 
-  /** The backend for the next request, or undefined when none is available. */
-  pick(): Backend | undefined {
-    return this.balancer.pick(this.#backends);
+  /** The backend for the next request (never one in `exclude`), or undefined when none is available. */
+  pick(exclude?: readonly Backend[]): Backend | undefined {
+    return this.balancer.pick(this.#backends, exclude);
   }
 
   get(id: string): Backend | undefined {
@@ -39,23 +65,37 @@ export class BackendPool {
     return n;
   }
 
+  /** Registers a listener; returns the function that unregisters it. */
+  subscribe(listener: PoolListener): () => void {
+    this.#listeners.push(listener);
+    return () => {
+      const i = this.#listeners.indexOf(listener);
+      if (i !== -1) this.#listeners.splice(i, 1);
+    };
+  }
+
   /** Adds a backend with the next id ("api-N"); a URL already in the pool is a CONFLICT. */
-  add(url: string): Backend {
+  add(url: string, weight = 1): Backend {
     if (this.#backends.some((b) => b.url === url)) {
       throw new FloodgateError('CONFLICT', `backend ${url} is already in the pool`);
     }
-    const backend = new Backend({ id: `api-${this.#nextId++}`, url }, this.#upstream);
+    const id = `api-${this.#nextId++}`;
+    const backend = new Backend({ id, url, weight }, this.#upstream, this.#createBreaker?.(id));
     this.#backends = Object.freeze([...this.#backends, backend]);
+    for (const l of this.#listeners) l.added?.(backend);
     return backend;
   }
 
-  /** Removes a backend from rotation at once, then closes it after its in-flight requests finish. */
-  async remove(id: string): Promise<boolean> {
+  /**
+   * Takes a backend out of rotation at once (the returned promise resolves then), and closes its
+   * connections in the background once its in-flight requests have finished (`closed`).
+   */
+  remove(id: string): { backend: Backend; closed: Promise<void> } | undefined {
     const backend = this.get(id);
-    if (backend === undefined) return false;
+    if (backend === undefined) return undefined;
     this.#backends = Object.freeze(this.#backends.filter((b) => b !== backend));
-    await backend.close();
-    return true;
+    for (const l of this.#listeners) l.removed?.(backend);
+    return { backend, closed: backend.close() };
   }
 
   /** Health checks report here (small interface: id + verdict). False when the id is unknown. */
@@ -65,6 +105,7 @@ export class BackendPool {
     return backend !== undefined;
   }
 
+  /** Draining: in-flight requests finish, no new ones are sent. False when the id is unknown. */
   setDraining(id: string, draining: boolean): boolean {
     const backend = this.get(id);
     if (backend !== undefined) backend.draining = draining;

@@ -1,5 +1,6 @@
 import type { LoadBalancerConfig } from '@floodgate/shared';
 import { type Dispatcher, Pool } from 'undici';
+import { BackendBreaker, type CircuitState } from '../breakers/backend-breaker.js';
 import { type LatencyPercentiles, LatencyWindow } from './latency-window.js';
 
 export type UpstreamOptions = LoadBalancerConfig['upstream'];
@@ -19,17 +20,22 @@ export interface BackendStatus {
   url: string;
   weight: number;
   healthy: boolean;
+  circuitState: CircuitState;
   draining: boolean;
+  /** healthy, breaker admitting and not draining: new requests may be sent here. */
   available: boolean;
   inFlight: number;
   requests: number;
   failures: number;
+  retries: number;
+  /** WebSocket tunnels open to this backend. */
+  webSockets: number;
   latencyMs: LatencyPercentiles;
 }
 
 /**
- * One upstream server: its connection pool, its state flags and its counters.
- * Balancers only ask `isAvailable()`; health checks and the breaker (later) only flip state here.
+ * One upstream server: its connection pool, its breaker, its state flags and its counters.
+ * Balancers only ask `isAvailable()`; health checks, the breaker and operators only flip state here.
  */
 export class Backend {
   readonly id: string;
@@ -43,15 +49,22 @@ export class Backend {
   inFlight = 0;
   /** Requests dispatched since start. */
   requests = 0;
-  /** Transport failures since start: refused, reset, timed out. Upstream 5xx answers are not counted. */
+  /** Failed tries since start: refused, reset, timed out, or answered 5xx. */
   failures = 0;
+  /** Failed tries on this backend that were retried on another one. */
+  retries = 0;
+  /** WebSocket tunnels currently open to this backend (not counted in `inFlight`). */
+  webSockets = 0;
   readonly latency = new LatencyWindow();
+  readonly breaker: BackendBreaker;
   readonly #pool: Pool;
 
-  constructor(options: BackendOptions, upstream: UpstreamOptions) {
+  /** `breaker` defaults to one with the default options and its own timers. */
+  constructor(options: BackendOptions, upstream: UpstreamOptions, breaker?: BackendBreaker) {
     this.id = options.id;
     this.url = options.url;
     this.weight = options.weight ?? 1;
+    this.breaker = breaker ?? new BackendBreaker(options.id);
     this.#pool = new Pool(options.url, {
       connections: upstream.connections,
       pipelining: 1,
@@ -61,12 +74,15 @@ export class Backend {
     });
   }
 
-  /** True when new requests may be sent here: healthy and not draining (later: breaker not open). */
+  /** True when new requests may be sent here: healthy, breaker admitting (closed, or a free half-open trial slot) and not draining. */
   isAvailable(): boolean {
-    return this.healthy && !this.draining;
+    return this.healthy && !this.draining && this.breaker.admits();
   }
 
-  /** Sends one request on this backend's keep-alive pool and counts it as in flight. */
+  /**
+   * Sends one request on this backend's keep-alive pool and counts it as in flight. The caller
+   * takes the breaker's trial token (`breaker.onDispatch()`) first and reports the outcome with it.
+   */
   dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): void {
     this.inFlight++;
     this.requests++;
@@ -78,7 +94,7 @@ export class Backend {
     this.latency.record(latencyMs);
   }
 
-  /** The backend could not be reached, reset the connection or timed out. */
+  /** The try failed here: refused, reset, timed out, or answered 5xx. */
   recordFailure(): void {
     this.failures++;
   }
@@ -94,22 +110,27 @@ export class Backend {
       url: this.url,
       weight: this.weight,
       healthy: this.healthy,
+      circuitState: this.breaker.state,
       draining: this.draining,
       available: this.isAvailable(),
       inFlight: this.inFlight,
       requests: this.requests,
       failures: this.failures,
+      retries: this.retries,
+      webSockets: this.webSockets,
       latencyMs: this.latency.percentiles(),
     };
   }
 
-  /** Waits for in-flight requests, then closes the connections. */
-  close(): Promise<void> {
-    return this.#pool.close();
+  /** Waits for in-flight requests, then closes the connections and stops the breaker. */
+  async close(): Promise<void> {
+    await this.#pool.close();
+    this.breaker.shutdown();
   }
 
-  /** Closes the connections at once, failing whatever is still in flight. */
-  destroy(): Promise<void> {
-    return this.#pool.destroy();
+  /** Closes the connections at once, failing whatever is still in flight, and stops the breaker. */
+  async destroy(): Promise<void> {
+    this.breaker.shutdown();
+    await this.#pool.destroy();
   }
 }

@@ -43,21 +43,35 @@ export function runBalancerContract(name: string, factory: () => Balancer): void
       assert.equal(factory().pick([]), undefined);
     });
 
-    it('returns undefined when no backend is available (unhealthy or draining)', () => {
+    it('returns undefined when no backend is available (unhealthy, draining or breaker open)', () => {
       const list = backends(3);
       (list[0] as Backend).healthy = false;
       (list[1] as Backend).draining = true;
-      (list[2] as Backend).healthy = false;
+      (list[2] as Backend).breaker.forceOpen();
       const balancer = factory();
       for (let i = 0; i < 10; i++) assert.equal(balancer.pick(list), undefined);
     });
 
     it('never picks an unavailable backend', () => {
-      const list = backends(5);
+      const list = backends(6);
       (list[1] as Backend).healthy = false;
       (list[3] as Backend).draining = true;
+      (list[5] as Backend).breaker.forceOpen();
       const counts = countPicks(factory(), list, 500);
       assert.deepEqual([...counts.keys()].sort(), ['b1', 'b3', 'b5']);
+    });
+
+    it('never picks an excluded backend (one a retry already tried)', () => {
+      const list = backends(4);
+      const balancer = factory();
+      const exclude = [list[0] as Backend, list[2] as Backend];
+      const counts = new Map<string, number>();
+      for (let i = 0; i < 200; i++) {
+        const id = balancer.pick(list, exclude)?.id ?? 'none';
+        counts.set(id, (counts.get(id) ?? 0) + 1);
+      }
+      assert.deepEqual([...counts.keys()].sort(), ['b2', 'b4']);
+      assert.equal(balancer.pick(list, list), undefined, 'everything excluded: nothing to pick');
     });
 
     it('always picks the only available backend', () => {

@@ -1,5 +1,5 @@
 import type { Backend } from '../backends/backend.js';
-import type { Balancer } from './balancer.js';
+import { type Balancer, isEligible } from './balancer.js';
 
 /**
  * Strict round robin by position: with backends 1,2,3 all available, picks are 1,2,3,1,2,3...
@@ -10,14 +10,14 @@ export class RoundRobinBalancer implements Balancer {
   readonly name = 'round-robin';
   #next = 0;
 
-  pick(backends: readonly Backend[]): Backend | undefined {
+  pick(backends: readonly Backend[], exclude?: readonly Backend[]): Backend | undefined {
     const n = backends.length;
     if (n === 0) return undefined;
     const start = this.#next < n ? this.#next : this.#next % n;
     for (let i = 0; i < n; i++) {
       const index = start + i < n ? start + i : start + i - n;
       const backend = backends[index] as Backend;
-      if (backend.isAvailable()) {
+      if (isEligible(backend, exclude)) {
         this.#next = index + 1 === n ? 0 : index + 1;
         return backend;
       }

@@ -1,6 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FloodgateError, REQUEST_ID_HEADER, resolveRequestId, sendError } from '@floodgate/shared';
-import type { BackendPool } from '../backends/backend-pool.js';
 import type { ProxyDeps } from './proxy-deps.js';
 import { recordProxied } from './record-proxied.js';
 import { UpstreamExchange } from './upstream-exchange.js';
@@ -11,18 +10,18 @@ const NOT_ORIGIN_FORM = new FloodgateError('INVALID_PATH', 'Request target must 
 /**
  * Forwards a client request to the backend the balancer picks. The request id is kept when the client
  * sent a valid one, otherwise generated, and is sent upstream and echoed on every response.
+ * With no available backend the answer is an immediate 503 NO_BACKEND_AVAILABLE with Retry-After.
  */
 export class RequestForwarder {
-  readonly #pool: BackendPool;
   readonly #deps: ProxyDeps;
 
-  constructor(pool: BackendPool, deps: ProxyDeps) {
-    this.#pool = pool;
+  constructor(deps: ProxyDeps) {
     this.#deps = deps;
   }
 
   handle(req: IncomingMessage, res: ServerResponse): void {
-    const startMs = this.#deps.clock.monotonic();
+    const deps = this.#deps;
+    const startMs = deps.clock.monotonic();
     const requestId = resolveRequestId(req.headers[REQUEST_ID_HEADER]);
     const url = req.url as string;
     // Absolute-form ("GET http://host/ ...") and "*" targets are for forward proxies, not for us.
@@ -30,13 +29,13 @@ export class RequestForwarder {
       this.#reject(req, res, NOT_ORIGIN_FORM, requestId, startMs);
       return;
     }
-    const backend = this.#pool.pick();
+    const backend = deps.pool.pick();
     if (backend === undefined) {
       res.setHeader('retry-after', '1');
       this.#reject(req, res, NO_BACKEND, requestId, startMs);
       return;
     }
-    new UpstreamExchange(this.#deps, req, res, backend, requestId, startMs).start();
+    new UpstreamExchange(deps, req, res, requestId, startMs).start(backend);
   }
 
   #reject(
@@ -47,6 +46,7 @@ export class RequestForwarder {
     startMs: number,
   ): void {
     res.setHeader(REQUEST_ID_HEADER, requestId);
+    if (this.#deps.lifecycle.closing) res.setHeader('connection', 'close');
     sendError(res, error, requestId);
     recordProxied(
       this.#deps,

@@ -2,6 +2,8 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import { FloodgateError, REQUEST_ID_HEADER, sendError } from '@floodgate/shared';
 import type { Dispatcher } from 'undici';
 import type { Backend } from '../backends/backend.js';
+import type { RetryReason } from '../metrics/load-balancer-metrics.js';
+import { bufferRequestBody } from './buffer-request-body.js';
 import {
   CLIENT_GONE_ERROR,
   classifyUpstreamError,
@@ -9,6 +11,8 @@ import {
 } from './classify-upstream-error.js';
 import type { ProxyDeps } from './proxy-deps.js';
 import { recordProxied } from './record-proxied.js';
+import { mayRetryAfterSent } from './retry-policy.js';
+import { UpstreamAttempt } from './upstream-attempt.js';
 import { buildUpstreamHeaders, clientAddress, stripHopByHop } from './upstream-headers.js';
 
 export const BACKEND_ID_HEADER = 'x-backend-id';
@@ -18,9 +22,21 @@ const CLIENT_CLOSED_STATUS = 499;
 
 // Built once: a failure storm must not also become an allocation storm.
 const ERRORS: Record<Exclude<UpstreamErrorKind, 'client-gone'>, FloodgateError> = {
-  timeout: new FloodgateError('UPSTREAM_TIMEOUT'),
+  connect: new FloodgateError('BAD_GATEWAY'),
+  reset: new FloodgateError('BAD_GATEWAY'),
   unreachable: new FloodgateError('BAD_GATEWAY'),
+  timeout: new FloodgateError('UPSTREAM_TIMEOUT'),
   'invalid-request': new FloodgateError('BAD_REQUEST', 'Request cannot be forwarded as sent'),
+};
+const NO_BACKEND = new FloodgateError('NO_BACKEND_AVAILABLE');
+/** Abort reason of a try whose answer (502/503/504) was replaced by a retry. */
+const SUPERSEDED = new Error('try superseded by a retry on another backend');
+
+/** Retry reason of a retryable transport failure (the others are not retried). */
+const RETRY_REASON: Partial<Record<UpstreamErrorKind, RetryReason>> = {
+  connect: 'connect',
+  reset: 'reset',
+  timeout: 'timeout',
 };
 
 const kExchange = Symbol('floodgate.exchange');
@@ -35,20 +51,31 @@ function onResponseDrain(this: ServerResponse): void {
 }
 
 /**
- * One client request forwarded to one backend, as an undici dispatch handler: the request body is the
- * client's stream (never buffered), the response is written to the client chunk by chunk with
- * backpressure both ways. The upstream request is aborted when the client goes away; transport
- * failures become 502/504 envelopes (or a cut connection once the response has started).
+ * One client request, forwarded to one backend or, after a retryable failure, to another.
+ * The response is streamed to the client chunk by chunk with backpressure both ways, and the
+ * upstream try is aborted when the client goes away.
+ *
+ * Retries never lose or duplicate work: a try is retried only before any response byte reached the
+ * client; only on connect errors, resets, per-try timeouts and 502/503/504; on a backend not tried
+ * yet; within `maxRetries` and the retry budget; and only when the request may be repeated —
+ * idempotent methods or an `Idempotency-Key` after it was sent, any method when it provably never
+ * reached a backend (connect error). A request body is retried only when it was small enough to be
+ * buffered (the same bytes are resent); larger bodies are streamed straight through and never retried.
  */
-export class UpstreamExchange implements Dispatcher.DispatchHandler {
+export class UpstreamExchange {
   readonly #deps: ProxyDeps;
   readonly #req: IncomingMessage;
   readonly #res: ServerResponse;
-  readonly #backend: Backend;
   readonly #requestId: string;
   readonly #startMs: number;
-  #controller: Dispatcher.DispatchController | null = null;
-  #upstreamDone = false;
+  #headers: string[] = [];
+  /** null: no body; a Buffer can be resent, the request stream cannot. */
+  #body: Buffer | IncomingMessage | null = null;
+  #attempt: UpstreamAttempt | null = null;
+  /** Backends tried so far; allocated on the first retry. */
+  #tried: Backend[] | null = null;
+  #retries = 0;
+  #inRetryBudget = false;
   #clientGone = false;
   #drainListening = false;
   /** Status to log when this side cut the response short (the upstream failed mid-body). */
@@ -58,57 +85,113 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
     deps: ProxyDeps,
     req: IncomingMessage,
     res: ServerResponse,
-    backend: Backend,
     requestId: string,
     startMs: number,
   ) {
     this.#deps = deps;
     this.#req = req;
     this.#res = res;
-    this.#backend = backend;
     this.#requestId = requestId;
     this.#startMs = startMs;
   }
 
-  /** Dispatches the upstream request. Everything after this is driven by undici and the client. */
-  start(): void {
+  /** Starts the exchange with the first try on `backend` (picked by the caller). */
+  start(backend: Backend): void {
     const req = this.#req;
     const res = this.#res as ExchangeResponse;
     res[kExchange] = this;
     res.on('close', onResponseClose);
+    this.#deps.budget.active++;
+    this.#headers = buildUpstreamHeaders(req, this.#requestId, clientAddress(req));
     const headers = req.headers;
     const contentLength = headers['content-length'];
     const hasBody =
       contentLength !== undefined ? contentLength !== '0' : headers['transfer-encoding'] !== undefined;
-    this.#backend.dispatch(
+    if (!hasBody) {
+      this.#send(backend);
+      return;
+    }
+    const { maxRetries, retryBodyLimitBytes } = this.#deps.settings;
+    if (maxRetries === 0 || (contentLength !== undefined && Number(contentLength) > retryBodyLimitBytes)) {
+      this.#body = req;
+      this.#send(backend);
+      return;
+    }
+    bufferRequestBody(req, retryBodyLimitBytes, (body) => this.#onBodyBuffered(backend, body));
+  }
+
+  #onBodyBuffered(backend: Backend, body: Buffer | null): void {
+    if (this.#clientGone) return;
+    this.#body = body ?? this.#req;
+    // The pick was made before the body arrived: pick again if that backend left rotation meanwhile.
+    const target = backend.isAvailable() ? backend : this.#deps.pool.pick();
+    if (target === undefined) {
+      this.#res.setHeader('retry-after', '1');
+      this.#sendError(NO_BACKEND, null);
+      return;
+    }
+    this.#send(target);
+  }
+
+  /** Sends one try to `backend`; its timeout is the per-try one, cut to what the whole request has left. */
+  #send(backend: Backend): void {
+    const deps = this.#deps;
+    const req = this.#req;
+    const now = deps.clock.monotonic();
+    const { tryTimeoutMs, requestTimeoutMs } = deps.settings;
+    const remainingMs = this.#startMs + requestTimeoutMs - now;
+    const attempt = new UpstreamAttempt(this, backend, now);
+    this.#attempt = attempt;
+    attempt.token = backend.breaker.onDispatch();
+    backend.dispatch(
       {
         path: req.url as string,
         method: req.method as Dispatcher.HttpMethod,
-        headers: buildUpstreamHeaders(req, this.#requestId, clientAddress(req)),
-        body: hasBody ? req : null,
+        headers: this.#headers,
+        body: this.#body,
+        headersTimeout: remainingMs < tryTimeoutMs ? Math.max(1, remainingMs) : tryTimeoutMs,
       },
-      this,
+      attempt,
     );
   }
 
-  onRequestStart(controller: Dispatcher.DispatchController): void {
-    this.#controller = controller;
-    // The client left while the request waited for a free connection.
+  /** @internal A try got its controller. */
+  onAttemptStart(controller: Dispatcher.DispatchController): void {
+    // The client left while the try waited for a free connection.
     if (this.#clientGone) controller.abort(CLIENT_GONE_ERROR);
   }
 
-  onResponseStart(
+  /** @internal A try's response headers arrived. */
+  onAttemptResponse(
+    attempt: UpstreamAttempt,
     controller: Dispatcher.DispatchController,
     statusCode: number,
     headers: IncomingHttpHeaders,
   ): void {
-    if (statusCode < 200 || this.#clientGone) return; // 1xx are not forwarded; a gone client is being aborted
-    const backend = this.#backend;
-    backend.recordResponse(statusCode, this.#deps.clock.monotonic() - this.#startMs);
-    this.#deps.metrics.recordUpstream(backend, statusCode);
+    // 1xx are not forwarded; a gone client is being aborted; a superseded try is being discarded.
+    if (statusCode < 200 || this.#clientGone || attempt !== this.#attempt) return;
+    const deps = this.#deps;
+    const backend = attempt.backend;
+    const latencyMs = deps.clock.monotonic() - attempt.startMs;
+    backend.recordResponse(statusCode, latencyMs);
+    deps.metrics.recordUpstream(backend, statusCode, latencyMs);
+    attempt.recorded = true;
+    if (statusCode >= 500) {
+      backend.recordFailure();
+      backend.breaker.recordFailure(attempt.token);
+      if (statusCode <= 504 && statusCode >= 502) {
+        if (this.#retry(attempt, String(statusCode) as RetryReason, true)) {
+          controller.abort(SUPERSEDED);
+          return;
+        }
+      }
+    } else {
+      backend.breaker.recordSuccess(attempt.token);
+    }
     stripHopByHop(headers);
     headers[REQUEST_ID_HEADER] = this.#requestId;
     headers[BACKEND_ID_HEADER] = backend.id;
+    if (deps.lifecycle.closing) headers.connection = 'close';
     try {
       this.#res.writeHead(statusCode, headers);
     } catch (err) {
@@ -117,8 +200,9 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
     }
   }
 
-  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    if (this.#clientGone) return;
+  /** @internal */
+  onAttemptData(attempt: UpstreamAttempt, controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.#clientGone || attempt !== this.#attempt) return;
     if (!this.#res.write(chunk)) {
       controller.pause();
       if (!this.#drainListening) {
@@ -128,24 +212,36 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
     }
   }
 
-  onResponseEnd(): void {
-    this.#finishUpstream();
-    if (!this.#clientGone) this.#res.end();
+  /** @internal */
+  onAttemptEnd(attempt: UpstreamAttempt): void {
+    if (attempt !== this.#attempt || this.#clientGone) return;
+    this.#res.end();
   }
 
-  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
-    this.#finishUpstream();
+  /** @internal A try failed: before its response started (maybe retried), or mid-body (connection cut). */
+  onAttemptError(attempt: UpstreamAttempt, err: Error): void {
+    if (attempt !== this.#attempt) return; // a superseded try
     const res = this.#res;
+    const backend = attempt.backend;
     const kind = this.#clientGone || res.destroyed ? 'client-gone' : classifyUpstreamError(err);
-    if (kind === 'client-gone') {
-      // Normally the client is already gone; if not, cutting the connection is the only honest answer.
-      if (!res.destroyed) res.destroy();
-      return;
-    }
-    const backend = this.#backend;
-    if (kind !== 'invalid-request') {
+    if (kind === 'client-gone' || kind === 'invalid-request') {
+      // Says nothing about the backend; frees a half-open trial slot.
+      if (!attempt.recorded) backend.breaker.recordNeutral(attempt.token);
+      if (kind === 'client-gone') {
+        // Normally the client is already gone; if not, cutting the connection is the only honest answer.
+        if (!res.destroyed) res.destroy();
+        return;
+      }
+    } else {
       backend.recordFailure();
-      if (!res.headersSent) this.#deps.metrics.recordUpstreamError(backend);
+      if (!attempt.recorded) {
+        attempt.recorded = true;
+        backend.breaker.recordFailure(attempt.token);
+        this.#deps.metrics.recordUpstreamError(backend);
+      }
+      const reason = RETRY_REASON[kind];
+      if (!res.headersSent && reason !== undefined && this.#retry(attempt, reason, kind !== 'connect'))
+        return;
     }
     const error = ERRORS[kind];
     if (res.headersSent) {
@@ -153,19 +249,59 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
       res.destroy();
       return;
     }
+    this.#sendError(error, backend.id);
+  }
+
+  /**
+   * Retries on another backend when every rule allows it; false means answer with this failure.
+   * `reached`: the failed try may have reached the backend (anything but a connect error).
+   */
+  #retry(failed: UpstreamAttempt, reason: RetryReason, reached: boolean): boolean {
+    const deps = this.#deps;
+    const req = this.#req;
+    if (this.#retries >= deps.settings.maxRetries) return false;
+    if (this.#body === req) return false; // a streamed body cannot be sent again
+    if (reached && !mayRetryAfterSent(req.method as string, req.headers)) return false;
+    if (deps.clock.monotonic() - this.#startMs >= deps.settings.requestTimeoutMs) return false;
+    if (!this.#inRetryBudget && !deps.budget.allows()) {
+      deps.metrics.recordRetryBudgetExhausted();
+      return false;
+    }
+    if (this.#tried === null) this.#tried = [failed.backend];
+    const next = deps.pool.pick(this.#tried);
+    if (next === undefined) return false;
+    this.#tried.push(next);
+    this.#retries++;
+    failed.backend.retries++;
+    deps.metrics.recordRetry(reason);
+    if (!this.#inRetryBudget) {
+      this.#inRetryBudget = true;
+      deps.budget.retrying++;
+    }
+    this.#send(next);
+    return true;
+  }
+
+  #sendError(error: FloodgateError, backendId: string | null): void {
+    const res = this.#res;
     res.setHeader(REQUEST_ID_HEADER, this.#requestId);
-    res.setHeader(BACKEND_ID_HEADER, backend.id);
+    if (backendId !== null) res.setHeader(BACKEND_ID_HEADER, backendId);
+    if (this.#deps.lifecycle.closing) res.setHeader('connection', 'close');
     sendError(res, error, this.#requestId);
   }
 
-  /** The response stream closed: finished, or the client went away (then abort the upstream). */
+  /** The response stream closed: finished, or the client went away (then abort the upstream try). */
   onClientClose(): void {
     const res = this.#res;
     const finished = res.writableFinished;
+    const attempt = this.#attempt;
     if (!finished) {
       this.#clientGone = true;
-      if (!this.#upstreamDone && this.#controller !== null) this.#controller.abort(CLIENT_GONE_ERROR);
+      if (attempt !== null && !attempt.finished) attempt.controller?.abort(CLIENT_GONE_ERROR);
     }
+    const budget = this.#deps.budget;
+    budget.active--;
+    if (this.#inRetryBudget) budget.retrying--;
     const status = finished ? res.statusCode : this.#cutStatus || CLIENT_CLOSED_STATUS;
     recordProxied(
       this.#deps,
@@ -174,17 +310,12 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
       this.#req.url as string,
       status,
       this.#startMs,
-      this.#backend.id,
+      attempt === null ? null : attempt.backend.id,
+      this.#retries,
     );
   }
 
   onClientDrain(): void {
-    this.#controller?.resume();
-  }
-
-  #finishUpstream(): void {
-    if (this.#upstreamDone) return;
-    this.#upstreamDone = true;
-    this.#backend.finish();
+    this.#attempt?.controller?.resume();
   }
 }
