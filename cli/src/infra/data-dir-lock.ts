@@ -26,8 +26,8 @@ export async function lockDataDir(dataDir: string): Promise<DataDirLock> {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const pid = Number.parseInt(await readFile(path, 'utf8').catch(() => ''), 10);
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isRunning(pid)) {
-        throw new Error(`${dataDir} is in use by another floodgate process (pid ${pid})`);
+      if (Number.isInteger(pid) && pid > 0 && isRunning(pid)) {
+        throw new Error(`${dataDir} is in use by a running floodgate (pid ${pid})`);
       }
       await rm(path, { force: true });
     }
