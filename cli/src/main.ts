@@ -12,8 +12,26 @@ function fail(code: number, message: string): never {
   process.exit(code);
 }
 
+/** Options whose value may begin with "-" (tokens are base64url): `--token -x` becomes `--token=-x`. */
+const VALUE_OPTIONS = new Set(['--token', '--url']);
+
+function joinOptionValues(args: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    const value = args[i + 1];
+    if (VALUE_OPTIONS.has(arg) && value !== undefined && value !== '--') {
+      out.push(`${arg}=${value}`);
+      i++;
+    } else {
+      out.push(arg);
+    }
+  }
+  return out;
+}
+
 try {
-  await yargs(hideBin(process.argv))
+  await yargs(joinOptionValues(hideBin(process.argv)))
     .scriptName('floodgate')
     .usage('$0 <command> [options]')
     .command(upCommand)

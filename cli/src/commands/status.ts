@@ -202,15 +202,12 @@ export const statusCommand: CommandModule<object, StatusArgv> = {
     y
       .option('url', {
         type: 'string',
-        nargs: 1,
         default: process.env.FLOODGATE_URL || 'http://localhost:8080',
         defaultDescription: 'FLOODGATE_URL or http://localhost:8080',
         describe: 'Gateway base URL',
       })
       .option('token', {
         type: 'string',
-        // Tokens are base64url and may start with "-": always take the next word as the value.
-        nargs: 1,
         default: process.env.FLOODGATE_TOKEN || undefined,
         defaultDescription: 'FLOODGATE_TOKEN',
         describe: 'Admin session token (from POST /api/v1/auth/login)',
