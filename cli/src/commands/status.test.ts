@@ -26,27 +26,33 @@ let state: {
 const seenAuth: (string | undefined)[] = [];
 
 function handle(req: IncomingMessage, res: ServerResponse): void {
-  const json = (status: number, body: unknown) => {
-    res.writeHead(status, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(body));
-  };
+  const [status, body] = answer(req);
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+function answer(req: IncomingMessage): [number, unknown] {
   if (req.url === '/health')
-    return json(state.healthStatus, { status: state.healthStatus === 200 ? 'ok' : 'down' });
-  if (req.url === '/api/v1/admin/dashboard') {
-    seenAuth.push(req.headers.authorization);
-    if (req.headers.authorization !== `Bearer ${TOKEN}`) {
-      return json(401, {
-        error: { code: 'INVALID_TOKEN', message: 'Session token is invalid or expired', requestId: 'r1' },
-      });
-    }
-    return json(200, {
+    return [state.healthStatus, { status: state.healthStatus === 200 ? 'ok' : 'down' }];
+  if (req.url !== '/api/v1/admin/dashboard') {
+    return [404, { error: { code: 'NOT_FOUND', message: 'Not found', requestId: 'r2' } }];
+  }
+  seenAuth.push(req.headers.authorization);
+  if (req.headers.authorization !== `Bearer ${TOKEN}`) {
+    return [
+      401,
+      { error: { code: 'INVALID_TOKEN', message: 'Session token is invalid or expired', requestId: 'r1' } },
+    ];
+  }
+  return [
+    200,
+    {
       gateway: { uptimeSeconds: 5, inFlight: 1 },
       balancer: state.balancerReachable
         ? { reachable: true, status: { algorithm: 'round-robin', uptime: 5, backends: state.backends } }
         : { reachable: false, status: null, error: 'ECONNREFUSED' },
-    });
-  }
-  json(404, { error: { code: 'NOT_FOUND', message: 'Not found', requestId: 'r2' } });
+    },
+  ];
 }
 
 let server: Server;
