@@ -8,9 +8,9 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { deleteRedisPrefix } from '@floodgate/shared/testing/index';
 import autocannon from 'autocannon';
+import { type BenchOptions, parseBenchOptions, USAGE } from './bench-options.js';
 import {
   BENCH_DATABASE,
   BENCH_HOST,
@@ -26,56 +26,6 @@ import { type RequestSetup, SCENARIOS, type Scenario } from './scenarios.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const RESULTS_FILE = join(ROOT, 'bench', 'results', 'latest.json');
-
-interface BenchOptions {
-  durationSeconds: number;
-  connections: number;
-  warmupSeconds: number;
-  /** Scenario names to run (the baseline always runs); all when empty. */
-  only: string[];
-}
-
-function parseOptions(argv: string[]): BenchOptions {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      duration: { type: 'string', default: '10' },
-      connections: { type: 'string', default: '50' },
-      warmup: { type: 'string', default: '2' },
-      only: { type: 'string', default: '' },
-      help: { type: 'boolean', default: false },
-    },
-    strict: true,
-  });
-  if (values.help) {
-    process.stdout.write(
-      'usage: npm run bench -- [--duration s=10] [--connections n=50] [--warmup s=2] [--only "name,name"]\n' +
-        `scenarios: ${SCENARIOS.map((s) => s.name).join(' | ')}\n`,
-    );
-    process.exit(0);
-  }
-  const positive = (name: string, raw: string, max: number) => {
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < 1 || n > max) throw new Error(`--${name} must be an integer 1..${max}`);
-    return n;
-  };
-  const warmup = Number(values.warmup);
-  if (!Number.isInteger(warmup) || warmup < 0 || warmup > 60)
-    throw new Error('--warmup must be an integer 0..60');
-  const only = values.only
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  for (const name of only) {
-    if (!SCENARIOS.some((s) => s.name === name)) throw new Error(`--only: unknown scenario "${name}"`);
-  }
-  return {
-    durationSeconds: positive('duration', values.duration, 600),
-    connections: positive('connections', values.connections, 1000),
-    warmupSeconds: warmup,
-    only,
-  };
-}
 
 /** The bench only ever sends load to the processes it started on the loopback interface. */
 function assertLoopback(url: string): void {
@@ -97,10 +47,16 @@ function drive(url: string, setup: RequestSetup, connections: number, durationSe
   });
 }
 
-async function measure(stack: BenchStack, scenario: Scenario, options: BenchOptions): Promise<Measurement> {
+interface PreparedScenario {
+  scenario: Scenario;
+  url: string;
+  setup: RequestSetup;
+}
+
+/** Builds the request and checks the path works end to end (e.g. the balancer sees healthy backends). */
+async function prepare(stack: BenchStack, scenario: Scenario): Promise<PreparedScenario> {
   const setup = await scenario.prepare(stack);
   const url = `${stack.urls[scenario.entry]}${setup.path}`;
-  // The path must work end to end before it is measured (e.g. the balancer has seen healthy backends).
   assertLoopback(url);
   const probe = await fetch(url, {
     method: setup.method ?? 'GET',
@@ -111,13 +67,19 @@ async function measure(stack: BenchStack, scenario: Scenario, options: BenchOpti
   const probeBody = await probe.text();
   if (!probe.ok)
     throw new Error(`${scenario.name}: ${url} answered ${probe.status} before the run: ${probeBody}`);
+  return { scenario, url, setup };
+}
 
-  if (options.warmupSeconds > 0) await drive(url, setup, options.connections, options.warmupSeconds);
+async function measureOnce(
+  stack: BenchStack,
+  p: PreparedScenario,
+  options: BenchOptions,
+): Promise<Measurement> {
   const pids = stack.children.map((c) => c.pid);
-  const hopPid = stack.pids[scenario.entry];
+  const hopPid = stack.pids[p.scenario.entry];
   const hopBefore = processCpuMicros(hopPid);
   const stackBefore = sumCpu(pids);
-  const result = await drive(url, setup, options.connections, options.durationSeconds);
+  const result = await drive(p.url, p.setup, options.connections, options.durationSeconds);
   const hopAfter = processCpuMicros(hopPid);
   const stackAfter = sumCpu(pids);
 
@@ -127,9 +89,9 @@ async function measure(stack: BenchStack, scenario: Scenario, options: BenchOpti
   const statusCodes: Record<string, number> = {};
   for (const [code, { count }] of Object.entries(result.statusCodeStats)) statusCodes[code] = count;
   return {
-    scenario: scenario.name,
-    entry: scenario.entry,
-    url,
+    scenario: p.scenario.name,
+    entry: p.scenario.entry,
+    url: p.url,
     connections: options.connections,
     durationSeconds: result.duration,
     requests,
@@ -144,6 +106,20 @@ async function measure(stack: BenchStack, scenario: Scenario, options: BenchOpti
   };
 }
 
+/** The round with the median RPS (the lower middle for an even count), failures summed over rounds. */
+function medianRound(rounds: readonly Measurement[]): Measurement {
+  const sorted = [...rounds].sort((a, b) => a.rps - b.rps);
+  const median = sorted[Math.floor((sorted.length - 1) / 2)];
+  if (!median) throw new Error('no rounds measured');
+  const sum = (pick: (m: Measurement) => number) => rounds.reduce((n, m) => n + pick(m), 0);
+  return {
+    ...median,
+    non2xx: sum((m) => m.non2xx),
+    errors: sum((m) => m.errors),
+    timeouts: sum((m) => m.timeouts),
+  };
+}
+
 function sumCpu(pids: readonly number[]): number | undefined {
   let total = 0;
   for (const pid of pids) {
@@ -155,7 +131,17 @@ function sumCpu(pids: readonly number[]): number | undefined {
 }
 
 async function main(): Promise<number> {
-  const options = parseOptions(process.argv.slice(2));
+  let options: BenchOptions | undefined;
+  try {
+    options = parseBenchOptions(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`bench: ${err instanceof Error ? err.message : String(err)}\n${USAGE}\n`);
+    return 2;
+  }
+  if (!options) {
+    process.stdout.write(`${USAGE}\nscenarios: ${SCENARIOS.map((s) => s.name).join(' | ')}\n`);
+    return 0;
+  }
   const scenarios = SCENARIOS.filter(
     (s, i) => i === 0 || options.only.length === 0 || options.only.includes(s.name),
   );
@@ -188,29 +174,40 @@ async function main(): Promise<number> {
     process.stdout.write(
       [
         `floodgate bench: GET /api/v1/status, ${options.connections} connections, ${options.durationSeconds} s per path ` +
-          `(+${options.warmupSeconds} s warm-up)`,
+          `x ${options.rounds} round(s), after ${options.warmupSeconds} s warm-up of each path`,
         `node ${process.version}, ${cores} cores (${cpus()[0]?.model ?? 'unknown cpu'}), everything on ${BENCH_HOST}`,
         `LOG_LEVEL=${BENCH_LOG_LEVEL} (no per-request access log lines), NODE_ENV=development (dev seed on), ` +
           `PostgreSQL database ${BENCH_DATABASE}, ` +
           (redis ? 'Redis 127.0.0.1:6379 (shared rate limit and L2 cache)' : 'no Redis (in-process stores)'),
         `load average before the run: ${loadBefore.toFixed(2)}` +
-          (loadBefore > cores / 2
-            ? ' (the machine is busy: expect noisy numbers; ratios are from one run)'
-            : ''),
+          (loadBefore > cores / 2 ? ' (the machine is busy: expect noisy numbers; try --rounds 3)' : ''),
         'starting the stack...',
         '',
       ].join('\n'),
     );
     stack = await startBenchStack(group, { redis });
-    const measurements: Measurement[] = [];
+    const prepared: PreparedScenario[] = [];
     for (const scenario of scenarios) {
       process.stdout.write(`  ${scenario.name}: ${stack.urls[scenario.entry]}\n`);
-      measurements.push(await measure(stack, scenario, options));
+      prepared.push(await prepare(stack, scenario));
     }
-    const rows = deriveRows(scenarios, measurements);
+    // Every process is warm (JIT, pools, caches) before anything is measured.
+    if (options.warmupSeconds > 0) {
+      for (const p of prepared) await drive(p.url, p.setup, options.connections, options.warmupSeconds);
+    }
+    // Rounds interleave the scenarios, so a burst of outside load hits one round of each, not one row.
+    const rounds = new Map<string, Measurement[]>(prepared.map((p) => [p.scenario.name, []]));
+    for (let round = 1; round <= options.rounds; round++) {
+      for (const p of prepared) rounds.get(p.scenario.name)?.push(await measureOnce(stack, p, options));
+    }
+    const rows = deriveRows(
+      scenarios,
+      [...rounds.values()].map((m) => medianRound(m)),
+    );
     process.stdout.write(`\n${formatTable(rows)}\n\n`);
     process.stdout.write(
-      "x direct: RPS / direct RPS in this run. +ms/hop: mean latency (connections / RPS) minus the previous path's.\n" +
+      `${options.rounds > 1 ? 'Each row is its median-RPS round. ' : ''}x direct: RPS / direct RPS in this run. ` +
+        "+ms/hop: mean latency (connections / RPS) minus the previous path's.\n" +
         'CPU us/req: CPU time of the process receiving the load per request (from /proc).\n',
     );
     await mkdir(dirname(RESULTS_FILE), { recursive: true });
@@ -227,6 +224,7 @@ async function main(): Promise<number> {
           redis,
           database: BENCH_DATABASE,
           rows,
+          rounds: Object.fromEntries(rounds),
         },
         null,
         2,
