@@ -10,6 +10,8 @@ export interface EmbeddedPostgres {
   port: number;
   /** Where PGlite keeps its files. */
   pgdataDir: string;
+  /** See PgliteWireServer.stats(). */
+  stats(): { connections: number; queuedMessages: number; sessionHeld: boolean };
   /** Closes client connections, stops listening and closes PGlite (flushing its files). */
   stop(): Promise<void>;
 }
@@ -55,6 +57,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     url: `postgres://postgres@${server.host}:${server.port}/postgres`,
     port: server.port,
     pgdataDir,
+    stats: () => server.stats(),
     stop() {
       stopped ??= (async () => {
         try {

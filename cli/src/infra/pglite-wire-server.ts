@@ -54,8 +54,13 @@ export class PgliteWireServer {
     return this.#port;
   }
 
-  get connectionCount(): number {
-    return this.#sockets.size;
+  /** Open client connections, messages waiting for the session, and whether a connection holds it. */
+  stats(): { connections: number; queuedMessages: number; sessionHeld: boolean } {
+    return {
+      connections: this.#sockets.size,
+      queuedMessages: this.#queue.pendingCount,
+      sessionHeld: this.#queue.owner !== null,
+    };
   }
 
   async start(): Promise<void> {
