@@ -61,7 +61,12 @@ export {
   type HealthStatusSetter,
 } from './health/health-checker.js';
 export { createHttpProbe, type Probe, type ProbeOutcome, type ProbeVerdict } from './health/http-probe.js';
-export { createLoadBalancer, type LoadBalancer, type LoadBalancerDeps } from './load-balancer.js';
+export {
+  createLoadBalancer,
+  type LoadBalancer,
+  type LoadBalancerDeps,
+  type LoadBalancerEvents,
+} from './load-balancer.js';
 export { RETRY_REASONS, type RetryReason } from './metrics/load-balancer-metrics.js';
 export { RetryBudget } from './proxy/retry-budget.js';
 export { mayRetryAfterSent } from './proxy/retry-policy.js';

@@ -62,8 +62,18 @@ describe('createLoadBalancer', () => {
     assert.equal(before.algorithm, 'round-robin');
     assert.equal(typeof before.uptime, 'number');
     assert.deepEqual(
-      before.backends.map((b) => [b.id, b.url, b.weight, b.healthy, b.draining, b.available]),
-      backends.map((b, i) => [`api-${i + 1}`, b.url, 1, true, false, true]),
+      before.backends.map((b) => [
+        b.id,
+        b.url,
+        b.weight,
+        b.healthy,
+        b.circuitState,
+        b.draining,
+        b.available,
+        b.retries,
+        b.webSockets,
+      ]),
+      backends.map((b, i) => [`api-${i + 1}`, b.url, 1, true, 'closed', false, true, 0, 0]),
     );
     // Steer the next pick to api-1 (backend A), which holds "/held" open.
     const next = before.backends.reduce((n, b) => n + b.requests, 0) % 3;
@@ -126,6 +136,17 @@ describe('createLoadBalancer', () => {
       text,
       /^floodgate_upstream_requests_total\{backend="api-\d",status_class="2xx"[^}]*\} \d+$/m,
     );
+    assert.match(text, /^floodgate_upstream_latency_seconds_bucket\{le="0.005",[^}]*backend="api-\d"/m);
+    assert.match(text, /^floodgate_upstream_latency_seconds_count\{[^}]*backend="api-\d"[^}]*\} [1-9]\d*$/m);
+    for (const state of ['closed', 'open', 'half_open']) {
+      const value = state === 'closed' ? 1 : 0;
+      assert.match(
+        text,
+        new RegExp(`^floodgate_circuit_state\\{backend="api-2",state="${state}"[^}]*\\} ${value}$`, 'm'),
+      );
+    }
+    assert.match(text, /^# TYPE floodgate_retries_total counter$/m);
+    assert.match(text, /^# TYPE floodgate_health_checks_total counter$/m);
   });
 
   it('answers /lb/* locally, never proxying it', async () => {

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import {
   type Clock,
@@ -17,9 +18,9 @@ import {
 import { ADMIN_PREFIX, createAdminHandler } from './admin/create-admin-handler.js';
 import { BackendPool } from './backends/backend-pool.js';
 import { createBalancer } from './balancers/create-balancer.js';
-import { BackendBreaker } from './breakers/backend-breaker.js';
+import { BackendBreaker, type CircuitState } from './breakers/backend-breaker.js';
 import { BucketRotation } from './breakers/bucket-rotation.js';
-import { HealthChecker } from './health/health-checker.js';
+import { HealthChecker, type HealthCheckResult } from './health/health-checker.js';
 import type { Probe } from './health/http-probe.js';
 import { drainServer } from './lifecycle/drain-server.js';
 import { LoadBalancerMetrics } from './metrics/load-balancer-metrics.js';
@@ -38,9 +39,20 @@ export interface LoadBalancerDeps {
   probe?: Probe;
 }
 
+/** Events a LoadBalancer emits (`lb.events.on(name, listener)`), for logs, dashboards and tests. */
+export interface LoadBalancerEvents {
+  /** A backend's breaker changed state (`forced`: an operator opened it). */
+  'breaker:state': [change: { backend: string; state: CircuitState; forced: boolean }];
+  /** One active health-check probe finished (every HEALTH_CHECK_INTERVAL_MS per backend). */
+  'health:check': [result: HealthCheckResult];
+  /** The health checker flipped a backend's verdict. */
+  'backend:health': [change: { backend: string; healthy: boolean; verdict: string }];
+}
+
 export interface LoadBalancer {
   server: Server;
   pool: BackendPool;
+  events: EventEmitter<LoadBalancerEvents>;
   healthChecker: HealthChecker;
   webSockets: WebSocketProxy;
   /** Listens on `config.host:config.port` and starts the health checks; resolves with the bound port. */
@@ -69,6 +81,7 @@ export function createLoadBalancer(config: LoadBalancerConfig, deps: LoadBalance
   const logger = deps.logger ?? createLogger({ name: 'load-balancer', level: config.logLevel });
   const clock = deps.clock ?? systemClock;
   const lifecycle: Lifecycle = { closing: false };
+  const events = new EventEmitter<LoadBalancerEvents>();
   const rotation = new BucketRotation(clock, config.circuit.rollingWindowMs);
   const pool = new BackendPool(createBalancer(config.algorithm), config.upstream, config.backendSpecs, {
     createBreaker: (id) =>
@@ -79,6 +92,7 @@ export function createLoadBalancer(config: LoadBalancerConfig, deps: LoadBalance
           if (state === 'open') logger.warn({ backend, forced }, 'circuit opened');
           else
             logger.info({ backend, state, forced }, `circuit ${state === 'closed' ? 'closed' : 'half-open'}`);
+          events.emit('breaker:state', { backend, state, forced });
         },
       }),
   });
@@ -90,10 +104,16 @@ export function createLoadBalancer(config: LoadBalancerConfig, deps: LoadBalance
     ...(deps.probe ? { probe: deps.probe } : {}),
     onResult: (result) => {
       metrics.health.record(result);
+      events.emit('health:check', result);
       if (!result.changed) return;
       const fields = { backend: result.backendId, verdict: result.verdict, status: result.status };
       if (result.healthy) logger.info(fields, 'backend healthy');
       else logger.warn(fields, 'backend unhealthy');
+      events.emit('backend:health', {
+        backend: result.backendId,
+        healthy: result.healthy,
+        verdict: result.verdict,
+      });
     },
   });
   for (const b of pool.backends) healthChecker.add(b);
@@ -170,6 +190,7 @@ export function createLoadBalancer(config: LoadBalancerConfig, deps: LoadBalance
   return {
     server,
     pool,
+    events,
     healthChecker,
     webSockets,
     async listen() {
@@ -190,6 +211,7 @@ export function createLoadBalancer(config: LoadBalancerConfig, deps: LoadBalance
     close() {
       closing ??= (async () => {
         lifecycle.closing = true;
+        logger.info({ deadlineMs: config.shutdownTimeoutMs }, 'shutting down: finishing in-flight requests');
         const checksStopped = healthChecker.close();
         rotation.stop();
         // Tunnels have no request to finish, and would hold server.close() open until the deadline.
@@ -199,6 +221,7 @@ export function createLoadBalancer(config: LoadBalancerConfig, deps: LoadBalance
           webSockets.closeAll();
         });
         await Promise.all([pool.close(), checksStopped]);
+        logger.info('stopped');
       })();
       return closing;
     },

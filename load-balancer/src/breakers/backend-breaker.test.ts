@@ -188,4 +188,15 @@ describe('BackendBreaker', { timeout: 10_000 }, () => {
     request(b, 'fail');
     assert.equal(b.toStatus().consecutiveFailures, 1, 'the fresh breaker records again');
   });
+
+  it('records nothing after shutdown (the backend left the pool) and never throws', async () => {
+    const { b } = breaker({ failureThreshold: 1 });
+    b.shutdown();
+    request(b, 'fail');
+    request(b, 'ok');
+    b.reset();
+    await settle();
+    assert.equal(b.state, 'closed');
+    assert.equal(b.toStatus().consecutiveFailures, 0);
+  });
 });

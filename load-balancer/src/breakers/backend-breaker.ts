@@ -95,6 +95,8 @@ export class BackendBreaker {
   /** Numbers half-open periods, so a trial from an earlier one cannot free a slot in this one. */
   #period = 0;
   #openedAt: number | null = null;
+  /** After shutdown() opossum rejects every fire(); nothing is recorded any more. */
+  #shutDown = false;
 
   constructor(backendId: string, options: Partial<BreakerOptions> = {}, deps: BreakerDeps = {}) {
     this.backendId = backendId;
@@ -173,6 +175,7 @@ export class BackendBreaker {
 
   /** Operator: back to a fresh closed breaker with an empty window. */
   reset(): void {
+    if (this.#shutDown) return;
     this.#breaker.shutdown();
     this.#forced = false;
     this.#consecutiveFailures = 0;
@@ -197,6 +200,7 @@ export class BackendBreaker {
 
   /** Stops opossum's timers; the breaker records nothing afterwards. */
   shutdown(): void {
+    this.#shutDown = true;
     this.#breaker.shutdown();
   }
 
@@ -204,7 +208,7 @@ export class BackendBreaker {
   #accepts(token: number): boolean {
     const isTrial = token !== 0 && token === this.#period;
     if (isTrial && this.#trials > 0) this.#trials--;
-    if (this.#forced) return false;
+    if (this.#forced || this.#shutDown) return false;
     // Half-open: only trials decide. Open: nothing to learn (opossum would reject the record anyway).
     return this.#state === 'closed' || (this.#state === 'half_open' && isTrial);
   }
