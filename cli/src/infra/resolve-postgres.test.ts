@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createLogger, createPgPool } from '@floodgate/shared';
-import { createTestDatabase, getFreePort, TEST_PG_ADMIN_URL } from '@floodgate/shared/testing/index';
+import { getFreePort, TEST_PG_ADMIN_URL } from '@floodgate/shared/testing/index';
 import { resolvePostgres } from './resolve-postgres.js';
 
 const logger = createLogger({ name: 'test', level: 'silent' });
