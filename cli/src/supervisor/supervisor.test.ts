@@ -149,6 +149,27 @@ describe('Supervisor', () => {
     assert.ok(pids.length >= 3 && new Set(pids).size === pids.length, 'each restart is a new process');
   });
 
+  it('treats a command that cannot be started like a crash: logged and retried with backoff', {
+    timeout: 15_000,
+  }, async () => {
+    const out = lineCollector();
+    const sup = new Supervisor({
+      children: [{ name: 'ghost', command: join(dir, 'no-such-binary'), args: [], env: {} }],
+      output: out.output,
+      restart: { initialDelayMs: 20 },
+    });
+    sup.start();
+    try {
+      await out.waitFor(/attempt 2/);
+    } finally {
+      await sup.stop();
+    }
+    assert.match(
+      out.lines[0] ?? '',
+      /^\[supervisor\] child ghost could not be started \(.*ENOENT.*\); restarting in 20 ms \(attempt 1\)$/,
+    );
+  });
+
   it('stop() SIGTERMs every child, waits for them and restarts nothing', { timeout: 15_000 }, async () => {
     const out = lineCollector();
     const sup = new Supervisor({

@@ -192,40 +192,44 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     child.exited = new Promise<void>((resolve) => {
       resolveExited = resolve;
     });
-    this.#pipeLines(spec.name, proc.stdout);
-    this.#pipeLines(spec.name, proc.stderr);
-    // The channel only tells the child when we are gone; an error on it is not the child's failure.
-    proc.on('error', (err) => {
-      if (proc.pid === undefined) finish(null, null, err.message);
-    });
-    proc.once('exit', (code, signal) => finish(code, signal));
-    if (proc.pid !== undefined) this.emit('child:spawned', { name: spec.name, pid: proc.pid });
-
     let finished = false;
     const finish = (code: number | null, signal: NodeJS.Signals | null, spawnError?: string) => {
       if (finished) return;
       finished = true;
       proc.channel?.unref();
       child.process = null;
-      const expected = this.#stopping;
-      this.emit('child:exited', { name: spec.name, pid: proc.pid ?? -1, code, signal, expected });
       resolveExited();
-      if (expected) return;
-      const { delayMs, attempt } = child.policy.nextRestart();
-      const how = spawnError
-        ? `could not be started (${spawnError})`
-        : signal
-          ? `exited with signal ${signal}`
-          : `exited with code ${code}`;
-      this.#output(
-        `[supervisor] child ${spec.name} ${how}; restarting in ${delayMs} ms (attempt ${attempt})`,
+      this.#onExit(
+        child,
+        { name: spec.name, pid: proc.pid ?? -1, code, signal, expected: this.#stopping },
+        spawnError,
       );
-      this.emit('child:restart-scheduled', { name: spec.name, delayMs, attempt });
-      child.restartTimer = this.#clock.setTimeout(() => {
-        child.restartTimer = null;
-        if (!this.#stopping) this.#spawn(child);
-      }, delayMs);
     };
+    this.#pipeLines(spec.name, proc.stdout);
+    this.#pipeLines(spec.name, proc.stderr);
+    // Without a pid it never started; other errors concern the IPC channel, not the child itself.
+    proc.on('error', (err) => {
+      if (proc.pid === undefined) finish(null, null, err.message);
+    });
+    proc.once('exit', (code, signal) => finish(code, signal));
+    if (proc.pid !== undefined) this.emit('child:spawned', { name: spec.name, pid: proc.pid });
+  }
+
+  #onExit(child: Supervised, exit: ChildExit, spawnError?: string): void {
+    this.emit('child:exited', exit);
+    if (exit.expected) return;
+    const { delayMs, attempt } = child.policy.nextRestart();
+    const how = spawnError
+      ? `could not be started (${spawnError})`
+      : exit.signal
+        ? `exited with signal ${exit.signal}`
+        : `exited with code ${exit.code}`;
+    this.#output(`[supervisor] child ${exit.name} ${how}; restarting in ${delayMs} ms (attempt ${attempt})`);
+    this.emit('child:restart-scheduled', { name: exit.name, delayMs, attempt });
+    child.restartTimer = this.#clock.setTimeout(() => {
+      child.restartTimer = null;
+      if (!this.#stopping) this.#spawn(child);
+    }, delayMs);
   }
 
   #pipeLines(name: string, stream: Readable | null): void {
