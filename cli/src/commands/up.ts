@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { runMigrations, seedDevData } from '@floodgate/database';
-import { createLogger, createPgPool } from '@floodgate/shared';
+import { createLogger, createPgPool, FloodgateError } from '@floodgate/shared';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { findBusyPorts } from '../infra/find-busy-ports.js';
 import { type ResolvedPostgres, resolvePostgres } from '../infra/resolve-postgres.js';
@@ -68,7 +68,12 @@ export async function runUp(args: StackArgs, io: UpIo = defaultIo()): Promise<nu
     for (const line of formatBanner(options, postgres, redis)) out(line);
     if (signalled) return 0;
 
-    await migrateAndSeed(postgres.url, options, io);
+    try {
+      await migrateAndSeed(postgres.url, options, io);
+    } catch (err) {
+      const reason = `cannot prepare the database at ${postgres.displayUrl}: ${(err as Error).message}`;
+      throw new FloodgateError('DEPENDENCY_UNAVAILABLE', reason, { cause: err });
+    }
     if (signalled) return 0;
 
     const specs = createStackSpecs(options, {

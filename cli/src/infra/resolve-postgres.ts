@@ -40,7 +40,7 @@ export interface ResolvePostgresOptions {
   dataDir: string;
   /** @default 'localhost' */
   probeHost?: string;
-  /** @default 5432 */
+  /** @default POSTGRES_PORT or 5432 */
   probePort?: number;
   /** @default 1000 */
   probeTimeoutMs?: number;
@@ -56,7 +56,8 @@ const DUPLICATE_DATABASE = '42P04';
 
 /**
  * Which PostgreSQL `floodgate up` uses: the configured one (DATABASE_URL or POSTGRES_HOST), else
- * one on localhost:5432 (its `floodgate` database is created when missing), else an embedded PGlite
+ * one on localhost:5432 (POSTGRES_USER/PASSWORD/DB/PORT apply; the database is created when
+ * missing), else an embedded PGlite
  * served over the wire protocol. With mode 'never' and nothing found it throws
  * FloodgateError('DEPENDENCY_UNAVAILABLE').
  */
@@ -79,7 +80,7 @@ export async function resolvePostgres(options: ResolvePostgresOptions): Promise<
   let probeNote = '';
   if (mode !== 'force') {
     const host = options.probeHost ?? 'localhost';
-    const port = options.probePort ?? 5432;
+    const port = options.probePort ?? (env.POSTGRES_PORT ? Number(env.POSTGRES_PORT) : 5432);
     const database = options.database ?? env.POSTGRES_DB ?? 'floodgate';
     const user = env.POSTGRES_USER ?? 'postgres';
     const password = env.POSTGRES_PASSWORD ? `:${encodeURIComponent(env.POSTGRES_PASSWORD)}` : '';
