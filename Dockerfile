@@ -12,8 +12,11 @@ COPY api-server/package.json api-server/
 COPY load-balancer/package.json load-balancer/
 COPY gateway/package.json gateway/
 COPY cli/package.json cli/
-# Dev dependencies are kept on purpose: tsx (the runtime TypeScript loader) is one of them.
-RUN npm ci --no-audit --no-fund && npm cache clean --force
+# Versions come from package-lock.json. `npm install` rather than `npm ci`: the lock was written
+# against a registry mirror without other platforms' optional binaries (Biome's darwin/win32 builds),
+# and `npm ci` refuses such a lock as "out of sync" (same as .ci/run). Use `npm ci` once the lock is
+# regenerated against the public registry. Dev dependencies stay: tsx, the runtime loader, is one.
+RUN npm install --no-audit --no-fund && npm cache clean --force
 
 # ── runtime ──
 FROM node:20-bookworm-slim AS runtime

@@ -13,6 +13,7 @@ export interface RootPackage {
 }
 
 export const BASE_IMAGE = 'node:20-bookworm-slim';
+const INSTALL = /\bnpm (ci|install|i)\b/;
 
 /** Instructions with line continuations joined; comments and blank lines dropped. */
 export function parseDockerfile(text: string): Instruction[] {
@@ -77,9 +78,10 @@ export function checkDockerfile(text: string, options: DockerfileOptions): strin
     }
   }
 
-  // Install: npm ci from the lockfile, with every workspace's manifest copied first.
-  const installStage = byStage.find((s) => s.some((i) => i.keyword === 'RUN' && /\bnpm ci\b/.test(i.args)));
-  if (!installStage) problems.push('Dockerfile must install with `npm ci`');
+  // Install from the lockfile (npm ci, or npm install while the lock lacks other platforms' optional
+  // packages), with every workspace's manifest copied first.
+  const installStage = byStage.find((s) => s.some((i) => i.keyword === 'RUN' && INSTALL.test(i.args)));
+  if (!installStage) problems.push('Dockerfile must install with `npm ci` or `npm install`');
   else {
     const copied = installStage
       .filter((i) => i.keyword === 'COPY')
@@ -94,10 +96,13 @@ export function checkDockerfile(text: string, options: DockerfileOptions): strin
       if (!copied.includes(file) && !copied.includes('.'))
         problems.push(`install stage does not COPY ${file}`);
     }
-    const ci = installStage.find((i) => i.keyword === 'RUN' && /\bnpm ci\b/.test(i.args));
-    const omitsDev = ci && /--omit[= ]dev|--production|--only[= ]prod/.test(ci.args);
+    const install = installStage.find((i) => i.keyword === 'RUN' && INSTALL.test(i.args));
+    const omitsDev = install && /--omit[= ]dev|--production|--only[= ]prod/.test(install.args);
     if (omitsDev && !options.rootPackage.dependencies?.tsx) {
-      problems.push('npm ci omits dev dependencies, but tsx (the runtime loader) is a devDependency');
+      problems.push('the install omits dev dependencies, but tsx (the runtime loader) is a devDependency');
+    }
+    if (install && /--no-package-lock|--package-lock=false/.test(install.args)) {
+      problems.push('the install must follow package-lock.json');
     }
   }
   if (!options.rootPackage.dependencies?.tsx && !options.rootPackage.devDependencies?.tsx) {
