@@ -30,7 +30,7 @@ export const ErrorCodes = {
   OVERLOADED: { status: 503, message: 'Server is overloaded, retry later' },
   DEPENDENCY_UNAVAILABLE: { status: 503, message: 'A dependency is unavailable' },
   UPSTREAM_TIMEOUT: { status: 504, message: 'Upstream timed out' },
-} as const satisfies Record<string, { status: number; message: string }>;
   SHUTTING_DOWN: { status: 503, message: 'Server is shutting down' },
+} as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ErrorCodes;
