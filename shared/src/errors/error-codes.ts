@@ -22,6 +22,7 @@ export const ErrorCodes = {
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Content-Type must be application/json' },
   RATE_LIMITED: { status: 429, message: 'Rate limit exceeded' },
   HEADERS_TOO_LARGE: { status: 431, message: 'Request header fields too large' },
+  REQUEST_TIMEOUT: { status: 408, message: 'Request not received in time' },
   // 5xx: the server or a dependency failed.
   INTERNAL: { status: 500, message: 'Internal server error' },
   BAD_GATEWAY: { status: 502, message: 'Upstream could not be reached' },
