@@ -1,4 +1,12 @@
 export {
+  API_KEY_PREFIX_LENGTH,
+  API_KEY_SCHEME,
+  apiKeyHashesEqual,
+  apiKeyPrefix,
+  createApiKeyHasher,
+  generateApiKey,
+} from './api-key.js';
+export {
   loadMigrations,
   MIGRATION_LOCK_KEY,
   MIGRATIONS_DIR,
@@ -8,6 +16,13 @@ export {
 } from './migrate.js';
 export { MigrationError } from './migration-error.js';
 export { hashPassword, PASSWORD_HASH_COST, verifyPassword } from './passwords.js';
+export {
+  type ActiveApiKey,
+  type ApiKeyInfo,
+  ApiKeyRepository,
+  type CreatedApiKey,
+  MAX_API_KEY_LIST,
+} from './repositories/api-key-repository.js';
 export { MAX_INT_ID, type Queryable } from './repositories/queryable.js';
 export { decodeResourceCursor, encodeResourceCursor } from './repositories/resource-cursor.js';
 export {
@@ -31,5 +46,11 @@ export {
   UserRepository,
   type UserWithPasswordHash,
 } from './repositories/user-repository.js';
-export { SEED_LOCK_KEY, seedDevData } from './seed-dev-data.js';
+export {
+  DEV_DEMO_KEYS,
+  type DevDemoKey,
+  SEED_LOCK_KEY,
+  seedDevApiKeys,
+  seedDevData,
+} from './seed-dev-data.js';
 export { generateSessionToken, hashSessionToken, isWellFormedSessionToken } from './session-token.js';
