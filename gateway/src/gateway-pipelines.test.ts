@@ -1,11 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { systemClock } from '@floodgate/shared';
+import { loadGatewayConfig, systemClock } from '@floodgate/shared';
 import type { Dispatcher } from 'undici';
+import { AdmissionController } from './admission/admission-controller.js';
+import { ClientIpResolver } from './auth/client-ip.js';
 import { createGatewayPipelines } from './gateway-pipelines.js';
 import { ADMIN_ROUTE, GatewayRouter, UNMATCHED_ROUTE } from './gateway-router.js';
 import { GatewayMetrics } from './observability/gateway-metrics.js';
 import { GatewayStats } from './observability/gateway-stats.js';
+import { Limiter } from './rate-limit/limiter.js';
+import { MemoryRateLimitStore } from './rate-limit/memory-store.js';
+import { createRateLimitPolicies } from './rate-limit/rate-limit-policies.js';
 import { fakeContext } from './test-support/fake-context.js';
 
 function build() {
@@ -25,8 +30,15 @@ function build() {
     {
       respond: () => {},
       sessions: { verify: () => null, revoke: () => {}, size: 0 },
+      apiKeys: { verify: () => null, size: 0 },
       upstream,
       basePath: '',
+      clientIp: new ClientIpResolver([]),
+      rateLimit: {
+        limiter: new Limiter({ remote: null, local: new MemoryRateLimitStore() }),
+        policies: createRateLimitPolicies(loadGatewayConfig({})),
+      },
+      admission: new AdmissionController({ maxInFlight: 10, queueSize: 0, queueTimeoutMs: 10, ranks: 4 }),
       registry: new GatewayMetrics(stats).registry,
       stats,
       clock: systemClock,
@@ -39,7 +51,14 @@ function build() {
 describe('gateway pipelines', () => {
   it('composes each route group from named stages in order', () => {
     const { pipelines } = build();
-    assert.deepEqual(pipelines.api.stageNames, ['requestId', 'limits', 'authenticate', 'proxy']);
+    assert.deepEqual(pipelines.api.stageNames, [
+      'requestId',
+      'limits',
+      'authenticate',
+      'rateLimit',
+      'admission',
+      'proxy',
+    ]);
     assert.deepEqual(pipelines.admin.stageNames, [
       'requestId',
       'limits',
@@ -85,5 +104,7 @@ describe('gateway pipelines', () => {
     assert.equal(dispatched[0]?.path, '/api/v1/status?x=1');
     assert.equal(ctx.requestId, 'abc-123');
     assert.equal(ctx.res.getHeader('x-request-id'), 'abc-123');
+    assert.equal(ctx.res.getHeader('x-ratelimit-remaining'), 99, 'limited synchronously in process');
+    assert.equal(ctx.admitted, true);
   });
 });

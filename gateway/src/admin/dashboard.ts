@@ -10,6 +10,9 @@ export interface DashboardDeps {
   startedAtMs: number;
   stats: GatewayStats;
   sessions: { readonly size: number };
+  apiKeys: { readonly size: number };
+  /** Extra sections computed per call (e.g. the rate limiter's mode). */
+  extras?: (() => Record<string, unknown>) | undefined;
   upstream: Pick<Dispatcher, 'request'>;
   basePath: string;
 }
@@ -28,6 +31,8 @@ export function createDashboardHandler(deps: DashboardDeps): AdminHandler {
         inFlight: stats.inFlight,
         requests: { total: stats.total, byStatusClass: stats.byStatusClass() },
         sessionCache: { size: deps.sessions.size },
+        apiKeyCache: { size: deps.apiKeys.size },
+        ...deps.extras?.(),
       },
       balancer,
     });

@@ -39,6 +39,7 @@ describe('SessionVerifier (real PostgreSQL)', () => {
       role: 'user',
       tier: 'pro',
       email: first.identity.email,
+      subject: `u:${userId}`,
     });
     for (let i = 0; i < 200; i++) {
       const again = v.verify(token);

@@ -156,6 +156,7 @@ export class SessionVerifier {
           role: record.role,
           tier: record.tier,
           email: record.email,
+          subject: `u:${record.userId}`,
         }),
       });
       this.#sessions.set(tokenHash, session, { ttl: Math.min(this.#cacheTtlMs, remainingMs) });

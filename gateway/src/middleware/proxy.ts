@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import { FloodgateError } from '@floodgate/shared';
 import type { Dispatcher } from 'undici';
+import type { ClientIpResolver } from '../auth/client-ip.js';
 import type { RequestContext } from '../pipeline/request-context.js';
 import { DONE, type Stage } from '../pipeline/stage.js';
 import { BodyLimitStream } from '../proxy/body-limit-stream.js';
@@ -20,6 +21,7 @@ export interface ProxyDeps extends ProxyShared {
   upstream: Pick<Dispatcher, 'dispatch'>;
   /** Path part of LB_URL prefixed to every upstream path ('' normally). */
   basePath: string;
+  clientIp: ClientIpResolver;
 }
 
 /**
@@ -29,7 +31,7 @@ export interface ProxyDeps extends ProxyShared {
  * could be normalised into another route.
  */
 export function createProxyStage(config: ProxyConfig, deps: ProxyDeps): Stage {
-  const { upstream, basePath } = deps;
+  const { upstream, basePath, clientIp } = deps;
   const shared: ProxyShared = { respond: deps.respond, onLogout: deps.onLogout };
   const bodyLimitBytes = config.bodyLimitBytes;
   return {
@@ -41,14 +43,15 @@ export function createProxyStage(config: ProxyConfig, deps: ProxyDeps): Stage {
       const isLogout = ctx.tokenHash !== null && method === 'POST' && ctx.path === LOGOUT_PATH;
       const handler = new ProxyHandler(ctx, shared, isLogout);
       ctx.upstream = handler;
-      let body: Readable | null = null;
-      if (ctx.countBody) body = req.pipe(new BodyLimitStream(bodyLimitBytes));
+      let body: Readable | Buffer | null = null;
+      if (ctx.body !== null) body = ctx.body;
+      else if (ctx.countBody) body = req.pipe(new BodyLimitStream(bodyLimitBytes));
       else if (hasDeclaredBody(req.headers['content-length'])) body = req;
       upstream.dispatch(
         {
           path: basePath === '' ? ctx.target : basePath + ctx.target,
           method,
-          headers: buildUpstreamHeaders(ctx),
+          headers: buildUpstreamHeaders(ctx, clientIp),
           body,
         },
         handler,

@@ -48,6 +48,7 @@ export class RequestObserver {
         ms: Math.round(ms * 100) / 100,
         tier,
         userId: identity.kind === 'user' ? identity.userId : undefined,
+        consumerId: identity.kind === 'consumer' ? identity.consumerId : undefined,
         upstreamError: ctx.upstreamError ?? undefined,
       },
       'request',

@@ -29,6 +29,12 @@ export class RequestContext {
   identity: Identity;
   /** SHA-256 of the bearer token the request was authenticated with, if any. */
   tokenHash: string | null;
+  /** The client address (TCP peer, or from X-Forwarded-For via a trusted proxy); '' until resolved. */
+  clientIp: string;
+  /** The request body when a stage had to read it (a route policy keyed by email); proxied as is. */
+  body: Buffer | null;
+  /** Holds an admission slot, released when the response closes. */
+  admitted: boolean;
   /** Set by the limits stage when a body without Content-Length must be counted while streaming. */
   countBody: boolean;
   upstream: UpstreamExchange | null;
@@ -49,6 +55,9 @@ export class RequestContext {
     this.route = '';
     this.identity = ANONYMOUS;
     this.tokenHash = null;
+    this.clientIp = '';
+    this.body = null;
+    this.admitted = false;
     this.countBody = false;
     this.upstream = null;
     this.upstreamError = null;

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { anonymousSubject, ClientIpResolver, normalizeIp } from '../auth/client-ip.js';
 import { toOriginForm } from '../pipeline/request-context.js';
 import { fakeContext } from '../test-support/fake-context.js';
 import { RouteClassifier } from './route-classifier.js';
@@ -84,7 +85,7 @@ describe('buildUpstreamHeaders', () => {
       accept: 'application/json',
     });
     ctx.requestId = 'rid-1';
-    const flat = buildUpstreamHeaders(ctx);
+    const flat = buildUpstreamHeaders(ctx, new ClientIpResolver([]));
     const headers: Record<string, string> = {};
     for (let i = 0; i < flat.length; i += 2) {
       assert.equal(headers[flat[i] as string], undefined, `${flat[i]} set once`);
@@ -110,5 +111,87 @@ describe('buildUpstreamHeaders', () => {
     assert.equal(headers['x-forwarded-host'], 'gw.example');
     assert.equal(headers['x-forwarded-proto'], 'http');
     assert.notEqual(headers['x-forwarded-for'], '6.6.6.6');
+  });
+});
+
+describe('buildUpstreamHeaders for API-key consumers', () => {
+  const toRecord = (flat: string[]) => {
+    const headers: Record<string, string> = {};
+    for (let i = 0; i < flat.length; i += 2) headers[flat[i] as string] = flat[i + 1] as string;
+    return headers;
+  };
+  const consumer = {
+    kind: 'consumer',
+    consumerId: 12,
+    name: 'acme',
+    tier: 'pro',
+    keyId: 3,
+    keyPrefix: 'abcd1234',
+    subject: 'c:12',
+  } as const;
+
+  it('never forwards the API key (header or ApiKey scheme) and names the consumer', () => {
+    const ctx = fakeContext('GET', '/api/x', { 'x-api-key': 'fg_abcd1234_secret', 'x-consumer-id': '999' });
+    ctx.identity = consumer;
+    const headers = toRecord(buildUpstreamHeaders(ctx, new ClientIpResolver([])));
+    assert.equal(headers['x-api-key'], undefined);
+    assert.equal(headers['x-consumer-id'], '12');
+    assert.equal(headers['x-consumer-tier'], 'pro');
+    assert.equal(headers['x-user-id'], undefined);
+
+    const viaAuthorization = fakeContext('GET', '/api/x', { authorization: 'ApiKey fg_abcd1234_secret' });
+    viaAuthorization.identity = consumer;
+    assert.equal(
+      toRecord(buildUpstreamHeaders(viaAuthorization, new ClientIpResolver([]))).authorization,
+      undefined,
+    );
+    const bearer = fakeContext('GET', '/api/x', { authorization: 'Bearer tok' });
+    assert.equal(
+      toRecord(buildUpstreamHeaders(bearer, new ClientIpResolver([]))).authorization,
+      'Bearer tok',
+    );
+  });
+
+  it('sets Content-Length for a body the gateway buffered from a chunked upload', () => {
+    const ctx = fakeContext('POST', '/api/v1/auth/login', { 'transfer-encoding': 'chunked' });
+    ctx.body = Buffer.from('{"email":"a@b.c"}');
+    const headers = toRecord(buildUpstreamHeaders(ctx, new ClientIpResolver([])));
+    assert.equal(headers['content-length'], String(ctx.body.length));
+    assert.equal(headers['transfer-encoding'], undefined);
+  });
+});
+
+describe('ClientIpResolver', () => {
+  const withPeer = (peer: string, xff?: string) => {
+    const ctx = fakeContext('GET', '/api/x', xff === undefined ? {} : { 'x-forwarded-for': xff });
+    Object.defineProperty(ctx.req.socket, 'remoteAddress', { value: peer });
+    return ctx.req;
+  };
+
+  it('uses the peer address and ignores X-Forwarded-For unless the peer is a trusted proxy', () => {
+    const none = new ClientIpResolver([]);
+    assert.equal(none.resolve(withPeer('203.0.113.7', '1.2.3.4')), '203.0.113.7');
+    assert.equal(none.resolve(withPeer('::ffff:203.0.113.7')), '203.0.113.7');
+    const trusting = new ClientIpResolver(['10.0.0.0/8', '::1/128']);
+    assert.equal(trusting.resolve(withPeer('198.51.100.1', '1.2.3.4')), '198.51.100.1', 'untrusted peer');
+    assert.equal(trusting.resolve(withPeer('10.1.2.3', '1.2.3.4')), '1.2.3.4');
+    assert.equal(trusting.resolve(withPeer('::1', '1.2.3.4')), '1.2.3.4');
+  });
+
+  it('walks X-Forwarded-For from the right past trusted hops; spoofed entries on the left never count', () => {
+    const r = new ClientIpResolver(['10.0.0.0/8']);
+    assert.equal(r.resolve(withPeer('10.0.0.1', '6.6.6.6, 5.5.5.5, 10.0.0.9')), '5.5.5.5');
+    assert.equal(r.resolve(withPeer('10.0.0.1', '10.0.0.3, 10.0.0.2')), '10.0.0.3', 'all trusted: leftmost');
+    assert.equal(r.resolve(withPeer('10.0.0.1', 'garbage, 10.0.0.2')), '10.0.0.2', 'invalid hop: stop');
+    assert.equal(r.resolve(withPeer('10.0.0.1')), '10.0.0.1');
+  });
+
+  it('limits anonymous IPv6 callers per /64', () => {
+    assert.equal(anonymousSubject('203.0.113.7'), 'ip:203.0.113.7');
+    assert.equal(anonymousSubject('2001:db8:1:2:aaaa::1'), 'ip6:2001:db8:1:2::/64');
+    assert.equal(anonymousSubject('2001:db8:1:2:bbbb:cccc:dddd:eeee'), 'ip6:2001:db8:1:2::/64');
+    assert.equal(anonymousSubject('2001:db8::1'), 'ip6:2001:db8:0:0::/64');
+    assert.equal(anonymousSubject('::1'), 'ip6:0:0:0:0::/64');
+    assert.equal(normalizeIp('fe80::1%eth0'), 'fe80::1');
   });
 });
