@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { Socket } from 'node:net';
 import { hostname } from 'node:os';
 import { ApiKeyRepository, createApiKeyHasher, SessionRepository } from '@floodgate/database';
 import {
@@ -176,7 +177,17 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
     observer.finished(ctx);
   }
 
+  // Requests served per keep-alive connection. Node's own maxRequestsPerSocket announces the close
+  // but leaves the socket open; not keeping the last response alive closes it for real.
+  const maxPerSocket = config.maxRequestsPerSocket;
+  const requestsBySocket = new WeakMap<Socket, number>();
+
   function onRequest(req: IncomingMessage, res: GatewayResponse): void {
+    if (maxPerSocket > 0) {
+      const served = (requestsBySocket.get(req.socket) ?? 0) + 1;
+      requestsBySocket.set(req.socket, served);
+      if (served >= maxPerSocket) res.shouldKeepAlive = false;
+    }
     const ctx = new RequestContext(req, res, clock.monotonic());
     res.context = ctx;
     observer.started();
@@ -198,8 +209,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
     },
     onRequest,
   );
-  server.maxRequestsPerSocket = config.maxRequestsPerSocket;
-  server.on('clientError', createClientErrorHandler(logger));
+  server.on('clientError', createClientErrorHandler(logger, config.maxHeaderBytes));
 
   let closing: Promise<void> | null = null;
   return {

@@ -17,14 +17,19 @@ interface ClientError extends Error {
  * header/request timeouts 408 REQUEST_TIMEOUT, every other parse error 400 BAD_REQUEST. Nothing
  * from the raw request is logged (it may hold credentials).
  */
-export function createClientErrorHandler(logger: Logger): (err: ClientError, socket: Socket) => void {
+export function createClientErrorHandler(
+  logger: Logger,
+  maxHeaderBytes: number,
+): (err: ClientError, socket: Socket) => void {
+  // A request line this long is the target's fault, not the headers'.
+  const longLine = Math.min(MAX_URL_BYTES, Math.floor(maxHeaderBytes / 2));
   return (err, socket) => {
     const inProgress = (socket as Socket & { _httpMessage?: { headersSent?: boolean } | null })._httpMessage;
     if (err.code === 'ECONNRESET' || !socket.writable || inProgress?.headersSent) {
       socket.destroy();
       return;
     }
-    const code = errorCodeFor(err);
+    const code = errorCodeFor(err, longLine);
     const requestId = generateRequestId();
     const payload = JSON.stringify({ error: { code, message: ErrorCodes[code].message, requestId } });
     const status = ErrorCodes[code].status;
@@ -40,10 +45,10 @@ export function createClientErrorHandler(logger: Logger): (err: ClientError, soc
   };
 }
 
-function errorCodeFor(err: ClientError): ErrorCode {
+function errorCodeFor(err: ClientError, longLine: number): ErrorCode {
   switch (err.code) {
     case 'HPE_HEADER_OVERFLOW':
-      return requestLineOverflowed(err.rawPacket) ? 'URI_TOO_LONG' : 'HEADERS_TOO_LARGE';
+      return requestLineLength(err.rawPacket) > longLine ? 'URI_TOO_LONG' : 'HEADERS_TOO_LARGE';
     case 'ERR_HTTP_REQUEST_TIMEOUT':
     case 'ERR_HTTP_HEADERS_TIMEOUT':
       return 'REQUEST_TIMEOUT';
@@ -52,9 +57,9 @@ function errorCodeFor(err: ClientError): ErrorCode {
   }
 }
 
-/** True when the request line alone is longer than the longest target accepted. */
-function requestLineOverflowed(raw: Buffer | undefined): boolean {
-  if (raw === undefined || raw.length <= MAX_URL_BYTES) return false;
+/** Length of the request line in the bytes Node had read (all of them when it never ended). */
+function requestLineLength(raw: Buffer | undefined): number {
+  if (raw === undefined) return 0;
   const eol = raw.indexOf('\n');
-  return eol === -1 || eol > MAX_URL_BYTES;
+  return eol === -1 ? raw.length : eol;
 }

@@ -1,0 +1,214 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { deleteRedisPrefix, TEST_REDIS_URL, uniqueRedisPrefix } from '@floodgate/shared/testing/index';
+import { type FakeBalancer, type RecordedRequest, startFakeBalancer } from './test-support/fake-balancer.js';
+import { type CallResult, call } from './test-support/http-call.js';
+import { createSessionFixture, type SessionFixture } from './test-support/session-fixture.js';
+import { startTestGateway, type TestGateway } from './test-support/start-test-gateway.js';
+
+const opts = { timeout: 10_000 };
+const SECRET = 'gateway-keys-test-secret-at-least-32-chars';
+type Envelope = { error: { code: string; requestId: string } };
+interface Created {
+  id: number;
+  key: string;
+  prefix: string;
+  tier: string;
+  name: string;
+}
+
+/** Polls until `check` holds; returns the elapsed milliseconds. */
+async function within(ms: number, check: () => Promise<boolean>): Promise<number> {
+  const started = performance.now();
+  while (performance.now() - started < ms) {
+    if (await check()) return performance.now() - started;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`not within ${ms} ms`);
+}
+
+describe('API keys across two gateways (real PostgreSQL and Redis)', () => {
+  let fx: SessionFixture;
+  let lb: FakeBalancer;
+  let a: TestGateway;
+  let b: TestGateway;
+  let adminToken: string;
+  const prefix = uniqueRedisPrefix('gw_keys');
+
+  before(async () => {
+    fx = await createSessionFixture('gw_keys');
+    lb = await startFakeBalancer();
+    const env = {
+      LB_URL: lb.url,
+      REDIS_URL: TEST_REDIS_URL,
+      REDIS_KEY_PREFIX: prefix,
+      API_KEY_SECRET: SECRET,
+      DATABASE_URL: fx.db.url,
+    };
+    a = await startTestGateway(env, { pool: fx.pool });
+    b = await startTestGateway(env, { pool: fx.pool });
+    adminToken = (await fx.login('admin', 'enterprise')).token;
+  });
+  after(async () => {
+    await a.close();
+    await b.close();
+    await lb.close();
+    await fx.close();
+    await deleteRedisPrefix(prefix);
+  });
+
+  const admin = (gw: TestGateway, method: string, path: string, body?: unknown) =>
+    call(gw.port, {
+      method,
+      path,
+      headers: {
+        authorization: `Bearer ${adminToken}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  const withKey = (gw: TestGateway, key: string, path = '/api/v1/resources'): Promise<CallResult> =>
+    call(gw.port, { path, headers: { 'x-api-key': key } });
+  const create = async (name: string, tier: string) => {
+    const res = await admin(a, 'POST', '/api/v1/admin/keys', { name, tier });
+    assert.equal(res.status, 201, res.body.toString());
+    return res.json<Created>();
+  };
+
+  it('creates a key shown once, lists keys without secrets, and validates input', opts, async () => {
+    const created = await create('acme', 'pro');
+    assert.match(created.key, /^fg_[a-z0-9]{8}_[A-Za-z0-9_-]{43}$/);
+    assert.equal(created.key.slice(3, 11), created.prefix);
+    assert.equal(created.tier, 'pro');
+    const list = await admin(b, 'GET', '/api/v1/admin/keys');
+    assert.equal(list.status, 200);
+    const text = list.body.toString();
+    assert.ok(text.includes(created.prefix));
+    assert.ok(!text.includes(created.key.slice(12)), 'never the secret');
+    assert.ok(!/hash/i.test(text), 'never a hash');
+
+    const bad = await admin(a, 'POST', '/api/v1/admin/keys', { name: '', tier: 'platinum' });
+    assert.equal(bad.status, 400);
+    assert.equal(bad.json<Envelope>().error.code, 'VALIDATION_FAILED');
+    const conflict = await admin(a, 'POST', '/api/v1/admin/keys', { name: 'acme', tier: 'free' });
+    assert.equal(conflict.status, 409);
+    const user = await fx.login('user', 'enterprise');
+    const forbidden = await call(a.port, {
+      method: 'POST',
+      path: '/api/v1/admin/keys',
+      headers: { authorization: `Bearer ${user.token}`, 'content-type': 'application/json' },
+      body: '{"name":"x","tier":"enterprise"}',
+    });
+    assert.equal(forbidden.status, 403);
+    const byKey = await call(a.port, { path: '/api/v1/admin/keys', headers: { 'x-api-key': created.key } });
+    assert.equal(byKey.status, 403, 'an API key never administers');
+  });
+
+  it(
+    'a key gets its tier and consumer upstream (never the key itself), with no PostgreSQL query per request',
+    opts,
+    async () => {
+      const created = await create('globex', 'pro');
+      const first = await withKey(b, created.key);
+      assert.equal(first.status, 200, first.body.toString());
+      const before = fx.queries();
+      for (let i = 0; i < 30; i++) {
+        const res = await withKey(b, created.key);
+        assert.equal(res.status, 200);
+        assert.equal(res.headers['ratelimit-policy'], '"pro";q=10000;w=60');
+      }
+      assert.equal(fx.queries() - before, 0, 'answered from the key cache');
+      const viaAuthorization = await call(a.port, {
+        path: '/api/v1/me',
+        headers: {
+          authorization: `ApiKey ${created.key}`,
+          'x-consumer-id': '1',
+          'x-consumer-tier': 'enterprise',
+        },
+      });
+      assert.equal(viaAuthorization.status, 200);
+      const seen = viaAuthorization.json<RecordedRequest>();
+      assert.equal(seen.headers['x-consumer-tier'], 'pro');
+      assert.match(String(seen.headers['x-consumer-id']), /^\d+$/);
+      assert.notEqual(seen.headers['x-consumer-id'], '1');
+      assert.equal(seen.headers['x-user-id'], undefined);
+      assert.equal(seen.headers['x-api-key'], undefined);
+      assert.equal(seen.headers.authorization, undefined, 'the key is the gateway credential, not forwarded');
+      assert.ok(!JSON.stringify(seen).includes(created.key.slice(12)));
+
+      await b.gateway.apiKeys.flushLastUsed();
+      const { rows } = await fx.pool.query('SELECT last_used_at FROM api_keys WHERE id = $1', [created.id]);
+      assert.ok(rows[0]?.last_used_at, 'last_used_at written in a batch');
+    },
+  );
+
+  it('forged, malformed and unknown keys are 401 INVALID_API_KEY, never anonymous', opts, async () => {
+    const created = await create('initech', 'free');
+    const forged = `${created.key.slice(0, 12)}${'A'.repeat(43)}`;
+    const unknownPrefix = `fg_zzzzzzzz_${created.key.slice(12)}`;
+    for (const key of [forged, unknownPrefix, 'fg_short', 'not-a-key', `${created.key}x`, '']) {
+      const res = await withKey(a, key);
+      assert.equal(res.status, 401, key);
+      assert.equal(res.json<Envelope>().error.code, 'INVALID_API_KEY', key);
+    }
+    const garbageBearer = await call(a.port, { path: '/api/v1/x', headers: { authorization: 'Bearer x' } });
+    assert.equal(garbageBearer.json<Envelope>().error.code, 'INVALID_TOKEN');
+    assert.equal((await withKey(a, created.key)).status, 200, 'the real key still works');
+  });
+
+  it('a revoked key is refused by every gateway within 1 s', opts, async () => {
+    const created = await create('umbrella', 'enterprise');
+    assert.equal((await withKey(a, created.key)).status, 200);
+    assert.equal((await withKey(b, created.key)).status, 200, 'cached on both gateways');
+    const revoked = await admin(a, 'DELETE', `/api/v1/admin/keys/${created.id}`);
+    assert.equal(revoked.status, 200);
+    assert.ok(revoked.json<{ revokedAt: string }>().revokedAt);
+    assert.equal((await withKey(a, created.key)).status, 401, 'at once on the gateway that revoked it');
+    const elapsed = await within(1000, async () => (await withKey(b, created.key)).status === 401);
+    assert.ok(elapsed < 1000);
+    assert.equal((await withKey(b, created.key)).json<Envelope>().error.code, 'INVALID_API_KEY');
+    assert.equal((await admin(a, 'DELETE', '/api/v1/admin/keys/999999')).status, 404);
+  });
+
+  it('a tier change reaches every gateway within 1 s', opts, async () => {
+    const created = await create('hooli', 'free');
+    assert.equal((await withKey(b, created.key)).headers['x-ratelimit-limit'], '1000');
+    const patched = await admin(a, 'PATCH', `/api/v1/admin/keys/${created.id}`, { tier: 'enterprise' });
+    assert.equal(patched.status, 200);
+    assert.equal(patched.json<{ tier: string }>().tier, 'enterprise');
+    await within(1000, async () => (await withKey(b, created.key)).headers['x-ratelimit-limit'] === '100000');
+  });
+});
+
+describe('API keys without Redis', () => {
+  it('revocation on the only gateway is immediate (in-process bus)', opts, async () => {
+    const fx = await createSessionFixture('gw_keys_local');
+    const lb = await startFakeBalancer();
+    const gw = await startTestGateway({ LB_URL: lb.url, API_KEY_SECRET: SECRET }, { pool: fx.pool });
+    try {
+      const { token } = await fx.login('admin', 'enterprise');
+      const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+      const created = (
+        await call(gw.port, {
+          method: 'POST',
+          path: '/api/v1/admin/keys',
+          headers: auth,
+          body: JSON.stringify({ name: 'solo', tier: 'pro' }),
+        })
+      ).json<Created>();
+      const use = () => call(gw.port, { path: '/api/v1/x', headers: { 'x-api-key': created.key } });
+      assert.equal((await use()).status, 200);
+      const revoked = await call(gw.port, {
+        method: 'DELETE',
+        path: `/api/v1/admin/keys/${created.id}`,
+        headers: auth,
+      });
+      assert.equal(revoked.status, 200);
+      assert.equal((await use()).status, 401);
+    } finally {
+      await gw.close();
+      await lb.close();
+      await fx.close();
+    }
+  });
+});
