@@ -1,6 +1,7 @@
 import { ConfigError, isFloodgateError } from '@floodgate/shared';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { keysCommand } from './commands/keys.js';
 import { EXIT_UNHEALTHY, EXIT_USAGE, statusCommand } from './commands/status.js';
 import { upCommand } from './commands/up.js';
 
@@ -36,7 +37,8 @@ try {
     .usage('$0 <command> [options]')
     .command(upCommand)
     .command(statusCommand)
-    .demandCommand(1, 'name a command (up, status)')
+    .command(keysCommand)
+    .demandCommand(1, 'name a command (up, status, keys)')
     .strict()
     .help()
     .version(false)

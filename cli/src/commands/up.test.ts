@@ -98,8 +98,17 @@ describe('floodgate up', () => {
     assert.ok(lines.some((l) => /^\[supervisor\] migrations: applied /.test(l)));
     assert.ok(lines.includes('[supervisor] dev seed: inserted dev users and sample data'));
 
-    const res = await fetch(`http://127.0.0.1:${gateway}/api/v1/status`);
+    // A demo key as printed works through the gateway, with its tier's limit.
+    const proKey = lines
+      .find((l) => /^ {2}pro +fg_/.test(l))
+      ?.trim()
+      .split(/ +/)[1];
+    assert.ok(proKey, lines.join('\n'));
+    const res = await fetch(`http://127.0.0.1:${gateway}/api/v1/status`, {
+      headers: { 'x-api-key': proKey },
+    });
     assert.equal(res.status, 200);
+    assert.match(res.headers.get('ratelimit-policy') ?? '', /"pro"/);
     const body = (await res.json()) as { instanceId?: string };
     assert.ok(body.instanceId === 'api-1' || body.instanceId === 'api-2', JSON.stringify(body));
 

@@ -130,7 +130,8 @@ async function migrateAndSeed(url: string, options: StackOptions, io: UpIo): Pro
       `[supervisor] migrations: ${applied.length ? `applied ${applied.join(', ')}` : 'schema is up to date'}`,
     );
     if (!options.production) {
-      const seeded = await seedDevData(pool, logger);
+      // The demo keys are hashed with the gateway's secret, so they work whatever API_KEY_SECRET is.
+      const seeded = await seedDevData(pool, logger, { apiKeySecret: io.env.API_KEY_SECRET });
       io.write(
         `[supervisor] dev seed: ${seeded ? 'inserted dev users and sample data' : 'data already present'}`,
       );

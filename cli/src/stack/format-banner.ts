@@ -1,8 +1,12 @@
+import { DEV_DEMO_KEYS } from '@floodgate/database';
 import type { ResolvedPostgres } from '../infra/resolve-postgres.js';
 import type { ResolvedRedis } from '../infra/resolve-redis.js';
 import type { StackOptions } from './stack-options.js';
 
-/** The first lines `floodgate up` prints: which PostgreSQL and Redis, where everything listens, dev logins. */
+/**
+ * The first lines `floodgate up` prints: which PostgreSQL and Redis, where everything listens and,
+ * outside production, the dev logins and demo API keys the seed creates.
+ */
 export function formatBanner(
   options: StackOptions,
   postgres: ResolvedPostgres,
@@ -35,6 +39,8 @@ export function formatBanner(
   lines.push(`Metrics:       ${metrics.join(', ')}`);
   if (!options.production) {
     lines.push('Dev logins:    admin@example.com / admin123 (admin), user@example.com / user123 (user)');
+    lines.push('Demo API keys: (header X-API-Key; dev only)');
+    for (const k of DEV_DEMO_KEYS) lines.push(`  ${k.tier.padEnd(11)}${k.key}`);
   }
   return lines;
 }
