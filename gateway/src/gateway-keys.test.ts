@@ -142,6 +142,47 @@ describe('API keys across two gateways (real PostgreSQL and Redis)', () => {
     },
   );
 
+  it(
+    'GET /api/v1/admin/rate-limits: tiers, routes, mode, live gateways and the top consumers',
+    opts,
+    async () => {
+      const created = await create('topco', 'free');
+      for (let i = 0; i < 5; i++) assert.equal((await withKey(a, created.key)).status, 200);
+      // Gateway a's first heartbeat ran before b existed; a later one (every second) sees both.
+      const liveGateways = async () =>
+        (await admin(a, 'GET', '/api/v1/admin/rate-limits')).json<{ liveGateways: number }>().liveGateways;
+      await within(2500, async () => (await liveGateways()) === 2);
+      const res = await admin(a, 'GET', '/api/v1/admin/rate-limits');
+      assert.equal(res.status, 200);
+      const body = res.json<{
+        mode: string;
+        liveGateways: number;
+        tiers: { tier: string; limit: number; windowMs: number; failMode: string }[];
+        routes: { policy: string; path: string; limit: number }[];
+        topConsumers: { subject: string; policy: string; used: number; limit: number }[];
+      }>();
+      assert.equal(body.mode, 'shared');
+      assert.equal(body.liveGateways, 2);
+      assert.deepEqual(
+        body.tiers.map((t) => [t.tier, t.limit, t.failMode]),
+        [
+          ['anonymous', 100, 'local'],
+          ['free', 1000, 'local'],
+          ['pro', 10000, 'local'],
+          ['enterprise', 100000, 'local'],
+        ],
+      );
+      assert.deepEqual(
+        body.routes.map((r) => [r.policy, r.path, r.limit]),
+        [['login', '/api/v1/auth/login', 5]],
+      );
+      const mine = body.topConsumers.find((c) => c.subject.startsWith('free:c:'));
+      assert.ok(mine, JSON.stringify(body.topConsumers));
+      assert.equal(mine.used, 5);
+      assert.ok(body.topConsumers.length <= 20);
+    },
+  );
+
   it('forged, malformed and unknown keys are 401 INVALID_API_KEY, never anonymous', opts, async () => {
     const created = await create('initech', 'free');
     const forged = `${created.key.slice(0, 12)}${'A'.repeat(43)}`;
