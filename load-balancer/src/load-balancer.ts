@@ -130,6 +130,7 @@ export function createLoadBalancer(config: LoadBalancerConfig, deps: LoadBalance
 
   const proxyDeps: ProxyDeps = {
     logger,
+    accessLog: logger.child({}, { redact: [] }),
     clock,
     metrics,
     pool,

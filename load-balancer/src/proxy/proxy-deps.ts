@@ -24,6 +24,12 @@ export interface Lifecycle {
 /** What the proxy needs from its surroundings, built once at startup. */
 export interface ProxyDeps {
   logger: Logger;
+  /**
+   * The access log: `logger` without redaction. Its lines have a fixed shape (reqId, method, path
+   * without query, status, ms, backend, retries) with no field that can hold a credential, and
+   * pino's key-based redaction costs ~3 µs a line.
+   */
+  accessLog: Logger;
   clock: Clock;
   metrics: LoadBalancerMetrics;
   pool: BackendPool;

@@ -7,8 +7,7 @@ const MAX_LOGGED_PATH = 200;
 
 /**
  * Records one proxied request once it is over: the access-log line (reqId, method, path without query
- * string, truncated to 200 chars, status, ms, backend, and `retries` when there were any) and the
- * HTTP metrics.
+ * string, truncated to 200 chars, status, ms, backend, retries) and the HTTP metrics.
  */
 export function recordProxied(
   deps: ProxyDeps,
@@ -34,5 +33,5 @@ export function recordProxied(
     backend: backendId,
     retries,
   };
-  deps.logger.info(line);
+  deps.accessLog.info(line);
 }
