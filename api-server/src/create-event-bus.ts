@@ -1,31 +1,14 @@
 import {
   type ApiServerConfig,
-  createRedisClient,
-  type EventBus,
-  LocalEventBus,
+  type CreatedEventBus,
+  createEventBus as createSharedEventBus,
   type Logger,
-  RedisEventBus,
 } from '@floodgate/shared';
 
-/** Redis pub/sub when REDIS_URL/REDIS_HOST is set (reaches every gateway), else in-process. */
-export function createEventBus(
-  config: ApiServerConfig,
-  logger: Logger,
-): { bus: EventBus; close(): Promise<void> } {
-  const url = config.redis.url;
-  if (url === null) {
-    const bus = new LocalEventBus();
-    return { bus, close: () => bus.close() };
-  }
-  const redis = { ...config.redis, url };
-  const publisher = createRedisClient(redis, logger, { name: `${config.instanceId}-pub` });
-  const subscriber = createRedisClient(redis, logger, { name: `${config.instanceId}-sub`, subscriber: true });
-  const bus = new RedisEventBus(publisher, subscriber, config.redis.keyPrefix);
-  return {
-    bus,
-    async close() {
-      await bus.close();
-      publisher.disconnect();
-    },
-  };
+/**
+ * The api-server's event bus: Redis pub/sub when configured (reaches every gateway and instance),
+ * the supervisor's IPC relay under `floodgate up` without Redis, else in-process.
+ */
+export function createEventBus(config: ApiServerConfig, logger: Logger): CreatedEventBus {
+  return createSharedEventBus(config.redis, logger, { name: config.instanceId });
 }

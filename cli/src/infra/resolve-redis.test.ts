@@ -54,13 +54,21 @@ describe('resolveRedis', () => {
     assert.equal(r.source, 'none');
     assert.equal(r.url, null);
     assert.match(r.note, /connection refused/);
-    assert.deepEqual(r.childEnv, { REDIS_KEY_PREFIX: undefined, REDIS_PORT: undefined });
+    assert.deepEqual(r.childEnv, {
+      REDIS_KEY_PREFIX: undefined,
+      REDIS_PORT: undefined,
+      FLOODGATE_EVENT_BUS: 'ipc',
+    });
   });
 
   it('--embedded means no Redis even when one is configured', async () => {
     const r = await resolveRedis({ env: { REDIS_URL: 'redis://127.0.0.1:6379' }, forceNone: true });
     assert.equal(r.source, 'none');
-    assert.deepEqual(r.childEnv, { REDIS_URL: undefined });
+    assert.deepEqual(
+      r.childEnv,
+      { REDIS_URL: undefined, FLOODGATE_EVENT_BUS: 'ipc' },
+      'events relayed by the supervisor',
+    );
   });
 
   it('does not take a server that wants a password or is not Redis', async () => {

@@ -1,5 +1,5 @@
 import { connect } from 'node:net';
-import { parseEnv, RedisEnv, toRedisConfig } from '@floodgate/shared';
+import { EVENT_BUS_ENV, parseEnv, RedisEnv, toRedisConfig } from '@floodgate/shared';
 import { redactUrl } from './redact-url.js';
 
 export type RedisSource = 'configured' | 'localhost' | 'none';
@@ -33,11 +33,15 @@ export interface ResolveRedisOptions {
  * one that answers PING on localhost's standard port, else none (the children use in-process stores).
  */
 export async function resolveRedis(options: ResolveRedisOptions): Promise<ResolvedRedis> {
-  const removeAll = Object.fromEntries(
-    Object.keys(options.env)
-      .filter((k) => k.startsWith('REDIS_'))
-      .map((k) => [k, undefined]),
-  );
+  // No Redis: clear every REDIS_* variable and have the children relay events through the supervisor.
+  const removeAll: Record<string, string | undefined> = {
+    ...Object.fromEntries(
+      Object.keys(options.env)
+        .filter((k) => k.startsWith('REDIS_'))
+        .map((k) => [k, undefined]),
+    ),
+    [EVENT_BUS_ENV]: 'ipc',
+  };
   if (options.forceNone) {
     return { source: 'none', url: null, displayUrl: null, note: 'embedded mode', childEnv: removeAll };
   }

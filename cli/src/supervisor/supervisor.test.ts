@@ -23,6 +23,13 @@ const SCRIPTS: Record<string, string> = {
     process.on('SIGTERM', () => { console.log('got SIGTERM'); process.exit(0); });
     setInterval(() => {}, 1000);
     console.log('ready');`,
+  // Speaks the IpcEventBus protocol: prints every relayed event, publishes one when told on stdin-free argv.
+  'bus.mjs': `
+    process.on('message', (m) => { if (m && m.type === 'floodgate:event') console.log('got ' + m.channel + ' ' + m.message); });
+    process.on('SIGTERM', () => process.exit(0));
+    setInterval(() => {}, 1000);
+    console.log('ready');
+    if (process.argv[3] === 'publish') setTimeout(() => process.send({ type: 'floodgate:event', channel: 'sessions:revoked', message: 'h1' }), 200);`,
   'stubborn.mjs': `
     import { connect } from 'node:net';
     const s = connect(Number(process.argv[2]), '127.0.0.1', () => s.write(process.env.NAME + ' ' + process.pid + '\\n'));
@@ -168,6 +175,26 @@ describe('Supervisor', () => {
       out.lines[0] ?? '',
       /^\[supervisor\] child ghost could not be started \(.*ENOENT.*\); restarting in 20 ms \(attempt 1\)$/,
     );
+  });
+
+  it('relays event-bus messages from one child to every other child, not back to the sender', {
+    timeout: 15_000,
+  }, async () => {
+    const out = lineCollector();
+    const publisher = spec('pub', 'bus.mjs');
+    publisher.args = [...publisher.args, 'publish'];
+    const supervisor = new Supervisor({
+      children: [publisher, spec('sub-1', 'bus.mjs'), spec('sub-2', 'bus.mjs')],
+      output: out.output,
+    });
+    supervisor.start();
+    try {
+      await out.waitFor(/^\[sub-1\] got sessions:revoked h1$/);
+      await out.waitFor(/^\[sub-2\] got sessions:revoked h1$/);
+      assert.ok(!out.lines.some((l) => l.startsWith('[pub] got')), 'the sender is not echoed');
+    } finally {
+      await supervisor.stop();
+    }
   });
 
   it('stop() SIGTERMs every child, waits for them and restarts nothing', { timeout: 15_000 }, async () => {

@@ -2,7 +2,13 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import { type Clock, type ClockTimer, systemClock } from '@floodgate/shared';
+import {
+  type Clock,
+  type ClockTimer,
+  type IpcEventMessage,
+  isIpcEventMessage,
+  systemClock,
+} from '@floodgate/shared';
 import { probeHttp } from './probe-http.js';
 import { RestartPolicy, type RestartPolicyOptions } from './restart-policy.js';
 
@@ -212,7 +218,24 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       if (proc.pid === undefined) finish(null, null, err.message);
     });
     proc.once('exit', (code, signal) => finish(code, signal));
+    proc.on('message', (msg) => {
+      if (isIpcEventMessage(msg)) this.#relay(child, msg);
+    });
     if (proc.pid !== undefined) this.emit('child:spawned', { name: spec.name, pid: proc.pid });
+  }
+
+  /**
+   * The event bus of a Redis-less stack (IpcEventBus): a child's message goes to every other running
+   * child. A child that is exiting may miss it, which is what a restarted Redis subscriber would miss too.
+   */
+  #relay(from: Supervised, msg: IpcEventMessage): void {
+    for (const c of this.#children) {
+      const proc = c.process;
+      if (c === from || !proc?.connected) continue;
+      proc.send(msg, (err) => {
+        if (err) this.#output(`[supervisor] event relay to ${c.spec.name} failed: ${err.message}`);
+      });
+    }
   }
 
   #onExit(child: Supervised, exit: ChildExit, spawnError?: string): void {

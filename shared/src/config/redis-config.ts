@@ -11,6 +11,12 @@ export const RedisEnv = z.object({
   /** A Redis command slower than this fails; callers fall back rather than wait. */
   REDIS_COMMAND_TIMEOUT_MS: positiveInt(200),
   REDIS_CONNECT_TIMEOUT_MS: positiveInt(1000),
+  /**
+   * Without Redis: `ipc` relays event-bus messages (revocations, invalidations) through the
+   * `floodgate up` supervisor to every process on the machine; `local` keeps them in-process.
+   * `floodgate up` sets `ipc` on its children when it runs without Redis.
+   */
+  FLOODGATE_EVENT_BUS: z.enum(['local', 'ipc']).default('local'),
 });
 
 export interface RedisConfig {
@@ -19,6 +25,8 @@ export interface RedisConfig {
   keyPrefix: string;
   commandTimeoutMs: number;
   connectTimeoutMs: number;
+  /** Transport of the event bus when `url` is null. */
+  eventBusFallback: 'local' | 'ipc';
 }
 
 export function toRedisConfig(e: z.output<typeof RedisEnv>): RedisConfig {
@@ -28,5 +36,6 @@ export function toRedisConfig(e: z.output<typeof RedisEnv>): RedisConfig {
     keyPrefix: e.REDIS_KEY_PREFIX,
     commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
     connectTimeoutMs: e.REDIS_CONNECT_TIMEOUT_MS,
+    eventBusFallback: e.FLOODGATE_EVENT_BUS,
   };
 }

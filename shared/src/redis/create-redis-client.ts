@@ -21,7 +21,7 @@ export interface RedisClientOptions {
  * change only, not once per reconnect attempt.
  */
 export function createRedisClient(
-  config: RedisConfig & { url: string },
+  config: Pick<RedisConfig, 'commandTimeoutMs' | 'connectTimeoutMs'> & { url: string; keyPrefix?: string },
   logger: Logger,
   options: RedisClientOptions,
 ): Redis {

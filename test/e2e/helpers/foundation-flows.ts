@@ -52,6 +52,24 @@ export function registerFoundationFlows(stack: () => Stack): void {
     assertEnvelope(await call(`${gatewayUrl}/api/v1/me`, { token }), 401, 'INVALID_TOKEN');
   });
 
+  it('refuses at the gateway, within 1 s, a token logged out behind its back (cross-process revocation)', async () => {
+    const { gatewayUrl, lbUrl } = stack();
+    const token = await login(gatewayUrl, 'admin@example.com', 'admin123');
+    // The dashboard is answered by the gateway alone, so only the gateway's own verification decides.
+    const dashboard = `${gatewayUrl}/api/v1/admin/dashboard`;
+    assert.equal((await call(dashboard, { token })).status, 200, 'session now cached by the gateway');
+    // Log out at the balancer: the gateway never sees this request, only the revocation event.
+    assert.equal((await call(`${lbUrl}/api/v1/auth/logout`, { method: 'POST', token })).status, 204);
+    const deadline = Date.now() + 1000;
+    let status = 200;
+    while (Date.now() < deadline) {
+      status = (await call(dashboard, { token })).status;
+      if (status === 401) break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    assert.equal(status, 401, 'revocation reached the gateway within 1 s');
+  });
+
   it('creates, reads, lists, updates and deletes a resource through the gateway', async () => {
     const { gatewayUrl } = stack();
     const token = await login(gatewayUrl, 'user@example.com', 'user123');
