@@ -23,6 +23,8 @@ import {
 import type { Registry } from 'prom-client';
 import type { AppDeps } from './app-deps.js';
 import { createAuthenticator } from './auth/authenticate.js';
+import { createResourceCache } from './cache/create-resource-cache.js';
+import type { TwoLevelCache } from './cache/two-level-cache.js';
 import { createEventBus } from './create-event-bus.js';
 import { ExternalBreaker } from './external/external-breaker.js';
 import { createFlakyDependency } from './external/flaky-dependency.js';
@@ -31,6 +33,7 @@ import { type Handler, RequestContext } from './http/request-context.js';
 import { registerAuthRoutes } from './routes/auth-routes.js';
 import { registerExternalRoutes } from './routes/external-routes.js';
 import { registerHealthRoutes } from './routes/health-routes.js';
+import { registerInternalCacheRoutes } from './routes/internal-cache-routes.js';
 import { registerMetricsRoutes } from './routes/metrics-routes.js';
 import { registerResourceRoutes } from './routes/resource-routes.js';
 import { registerStatusRoutes } from './routes/status-routes.js';
@@ -57,6 +60,7 @@ export interface ApiServer {
   close(): Promise<void>;
   registry: Registry;
   externalBreaker: ExternalBreaker;
+  cache: TwoLevelCache;
 }
 
 /** Builds the api-server: routes, repositories and breaker are wired once here, never per request. */
@@ -87,6 +91,14 @@ export async function createApiServer(config: ApiServerConfig, deps: ApiServerDe
     { logger, registry },
   );
 
+  const resourceCache = createResourceCache(config, {
+    pool,
+    clock,
+    logger,
+    registry,
+    random: deps.random,
+  });
+
   const app: AppDeps = {
     config,
     logger,
@@ -99,6 +111,7 @@ export async function createApiServer(config: ApiServerConfig, deps: ApiServerDe
     resources: new ResourceRepository(pool),
     authenticate: createAuthenticator(sessions),
     externalBreaker,
+    cache: resourceCache.cache,
     startedAtMs: clock.monotonic(),
   };
 
@@ -112,6 +125,7 @@ export async function createApiServer(config: ApiServerConfig, deps: ApiServerDe
   registerExternalRoutes(router, app);
   registerHealthRoutes(router, app);
   registerMetricsRoutes(router, app);
+  registerInternalCacheRoutes(router, app);
 
   const fail = (
     req: IncomingMessage,
@@ -195,6 +209,7 @@ export async function createApiServer(config: ApiServerConfig, deps: ApiServerDe
     server,
     registry,
     externalBreaker,
+    cache: resourceCache.cache,
     listen: async () => {
       const port = await listen(server, config.port, config.host);
       logger.info({ port, host: config.host }, 'api-server listening');
@@ -204,6 +219,7 @@ export async function createApiServer(config: ApiServerConfig, deps: ApiServerDe
       closing ??= (async () => {
         await shutdownServer(server, config.shutdownTimeoutMs);
         externalBreaker.shutdown();
+        await resourceCache.close();
         await ownedBus?.close();
         if (!deps.pool) await pool.end();
       })();

@@ -2,6 +2,7 @@ import type { ResourceRepository, SessionRepository, UserRepository } from '@flo
 import type { ApiServerConfig, Clock, EventBus, Logger, Pool } from '@floodgate/shared';
 import type { Registry } from 'prom-client';
 import type { Authenticate } from './auth/authenticate.js';
+import type { TwoLevelCache } from './cache/two-level-cache.js';
 import type { ExternalBreaker } from './external/external-breaker.js';
 
 /** Everything route groups need, built once by createApiServer. */
@@ -17,6 +18,8 @@ export interface AppDeps {
   resources: ResourceRepository;
   authenticate: Authenticate;
   externalBreaker: ExternalBreaker;
+  /** The two-level resource cache (L1 + L2 + coherence bus). */
+  cache: TwoLevelCache;
   /** clock.monotonic() when the server was created. */
   startedAtMs: number;
 }

@@ -1,8 +1,10 @@
-import type { JsonObject } from '@floodgate/database';
+import { type JsonObject, ResourceRepository } from '@floodgate/database';
 import { FloodgateError, type Router, readJsonBody, sendJson } from '@floodgate/shared';
 import { z } from 'zod';
 import type { AppDeps } from '../app-deps.js';
+import { listKey, resourceKey, resourceWriteTags } from '../cache/cache-keys.js';
 import type { Handler } from '../http/request-context.js';
+import { sendCached } from '../http/send-cached.js';
 import { parseId, parseWith } from '../http/validate.js';
 
 const name = z.string().min(1).max(200);
@@ -28,35 +30,50 @@ const ListQuery = z.object({
 
 const notFound = (id: number) => new FloodgateError('NOT_FOUND', `Resource ${id} not found`);
 
+const writeTags = (r: { id: number }) => resourceWriteTags(r.id);
+
 /**
- * /api/v1/resources: cursor-paginated list and reads for anyone; create, replace (PUT), patch and
- * delete for any authenticated user. Bodies are strict: unknown fields are rejected.
+ * /api/v1/resources: cursor-paginated list and reads for anyone, through the two-level cache
+ * (`X-Cache`); create, replace (PUT), patch and delete for any authenticated user, each in a
+ * transaction that carries its cache invalidation and answered only once every instance is
+ * coherent (docs/caching.md). Bodies are strict: unknown fields are rejected.
  */
 export function registerResourceRoutes(router: Router<Handler>, deps: AppDeps): void {
-  const { resources, authenticate, config } = deps;
+  const { resources, authenticate, config, cache } = deps;
   const limitBytes = config.bodyLimitBytes;
+  const compressMinBytes = config.cache.compressMinBytes;
 
-  router.add('GET', '/api/v1/resources', async (ctx) => {
-    const q = ctx.query;
+  router.add('GET', '/api/v1/resources', async ({ req, res, query: q }) => {
     const query = parseWith(
       ListQuery,
       { limit: q.get('limit') ?? undefined, cursor: q.get('cursor') || undefined },
       'query',
     );
-    sendJson(ctx.res, 200, await resources.list(query));
+    const { status, value } = await cache.read(listKey(query.limit, query.cursor), async () =>
+      JSON.stringify(await resources.list(query)),
+    );
+    sendCached(req, res, status, value as NonNullable<typeof value>, compressMinBytes);
   });
 
-  router.add('GET', '/api/v1/resources/:id', async ({ res, params }) => {
+  router.add('GET', '/api/v1/resources/:id', async ({ req, res, params }) => {
     const id = parseId(params.id);
-    const resource = await resources.get(id);
-    if (!resource) throw notFound(id);
-    sendJson(res, 200, resource);
+    const { status, value } = await cache.read(resourceKey(id), async () => {
+      const resource = await resources.get(id);
+      return resource ? JSON.stringify(resource) : null;
+    });
+    res.setHeader('x-cache', status);
+    if (value === null) throw notFound(id);
+    sendCached(req, res, status, value, compressMinBytes);
   });
 
   router.add('POST', '/api/v1/resources', async ({ req, res }) => {
     const session = await authenticate(req);
     const body = parseWith(CreateBody, await readJsonBody(req, limitBytes));
-    const created = await resources.create({ ...body, ownerId: session.userId });
+    const created = await cache.write(
+      (db) => new ResourceRepository(db).create({ ...body, ownerId: session.userId }),
+      writeTags,
+    );
+    if (!created) throw new FloodgateError('INTERNAL');
     sendJson(res, 201, created, { location: `/api/v1/resources/${created.id}` });
   });
 
@@ -64,7 +81,7 @@ export function registerResourceRoutes(router: Router<Handler>, deps: AppDeps): 
     await authenticate(req);
     const id = parseId(params.id);
     const body = parseWith(ReplaceBody, await readJsonBody(req, limitBytes));
-    const updated = await resources.replace(id, body);
+    const updated = await cache.write((db) => new ResourceRepository(db).replace(id, body), writeTags);
     if (!updated) throw notFound(id);
     sendJson(res, 200, updated);
   });
@@ -73,7 +90,7 @@ export function registerResourceRoutes(router: Router<Handler>, deps: AppDeps): 
     await authenticate(req);
     const id = parseId(params.id);
     const body = parseWith(PatchBody, await readJsonBody(req, limitBytes));
-    const updated = await resources.patch(id, body);
+    const updated = await cache.write((db) => new ResourceRepository(db).patch(id, body), writeTags);
     if (!updated) throw notFound(id);
     sendJson(res, 200, updated);
   });
@@ -81,7 +98,11 @@ export function registerResourceRoutes(router: Router<Handler>, deps: AppDeps): 
   router.add('DELETE', '/api/v1/resources/:id', async ({ req, res, params }) => {
     await authenticate(req);
     const id = parseId(params.id);
-    if (!(await resources.delete(id))) throw notFound(id);
+    const deleted = await cache.write(
+      async (db) => ((await new ResourceRepository(db).delete(id)) ? { id } : null),
+      writeTags,
+    );
+    if (!deleted) throw notFound(id);
     res.statusCode = 204;
     res.end();
   });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { type CommonConfig, CommonEnv, toCommonConfig } from './common-config.js';
-import { boolean, nonNegativeInt, port, positiveInt, ratio } from './env-types.js';
+import { boolean, nonNegativeInt, optionalString, port, positiveInt, ratio } from './env-types.js';
 import { parseEnv } from './parse-env.js';
 import { type PostgresConfig, PostgresEnv, toPostgresConfig } from './postgres-config.js';
 import { type RedisConfig, RedisEnv, toRedisConfig } from './redis-config.js';
@@ -31,6 +31,34 @@ export const ApiServerEnv = z.object({
   CIRCUIT_FAILURE_THRESHOLD: positiveInt(5),
   /** Milliseconds an open breaker waits before a half-open trial. */
   CIRCUIT_RESET_TIMEOUT: positiveInt(30_000),
+  /** Resource read cache (L1 + L2) on or off; off = every read goes to PostgreSQL. */
+  CACHE_ENABLED: boolean(true),
+  /** Spread of the L2 TTL as a fraction (0.1 = ±10 %), so entries loaded together do not expire together. */
+  CACHE_TTL_JITTER: ratio(0.1),
+  /** L1 (in-process LRU) entry lifetime. */
+  CACHE_L1_TTL_MS: positiveInt(5_000),
+  /** L1 bound by entry count. */
+  CACHE_L1_MAX_ENTRIES: positiveInt(10_000),
+  /** L1 bound by bytes (bodies plus compressed copies). */
+  CACHE_L1_MAX_BYTES: positiveInt(64 * 1024 * 1024),
+  /** Coherence lease: L1/L2 are read only within this long of the instance's last confirmed bus heartbeat; also the longest a write waits for a silent instance. */
+  CACHE_LEASE_MS: positiveInt(1_000),
+  /** An L2 (Redis) cache operation slower than this counts as failed; the read falls through to PostgreSQL. */
+  CACHE_L2_TIMEOUT_MS: positiveInt(100),
+  /** After an L2 failure, Redis is skipped for this long before it is tried again. */
+  CACHE_L2_RETRY_MS: positiveInt(1_000),
+  /** Cluster-wide load lock lifetime: a lock whose holder died frees itself after this. */
+  CACHE_LOCK_TTL_MS: positiveInt(2_000),
+  /** Longest a miss waits for another instance's load before it queries PostgreSQL itself. */
+  CACHE_LOCK_WAIT_MS: positiveInt(250),
+  /** Stale-if-error: how long after a cached copy stops being fresh it may still be served (X-Cache: STALE) while PostgreSQL fails. */
+  CACHE_STALE_GRACE_MS: nonNegativeInt(60_000),
+  /** A miss with a stale copy waits this long for PostgreSQL before serving the copy. */
+  CACHE_LOAD_TIMEOUT_MS: positiveInt(1_000),
+  /** Cached responses at least this large are compressed (gzip or brotli) for clients that accept it. */
+  CACHE_COMPRESS_MIN_BYTES: positiveInt(1024),
+  /** Bearer token required by /internal/* (cache stats and clear); unset = loopback clients only. */
+  INTERNAL_TOKEN: optionalString,
 });
 
 export interface ApiServerConfig extends CommonConfig {
@@ -43,8 +71,30 @@ export interface ApiServerConfig extends CommonConfig {
   seedDevData: boolean;
   external: { failureRate: number; latencyMs: number; timeoutMs: number };
   circuit: { failureThreshold: number; resetTimeoutMs: number };
+  cache: ApiCacheConfig;
+  /** null: /internal/* answers loopback clients only. */
+  internalToken: string | null;
   postgres: PostgresConfig;
   redis: RedisConfig;
+}
+
+/** The two-level resource cache (docs/caching.md). */
+export interface ApiCacheConfig {
+  enabled: boolean;
+  /** L2 TTL (CACHE_TTL) in milliseconds. */
+  l2TtlMs: number;
+  ttlJitter: number;
+  l1TtlMs: number;
+  l1MaxEntries: number;
+  l1MaxBytes: number;
+  leaseMs: number;
+  l2TimeoutMs: number;
+  l2RetryMs: number;
+  lockTtlMs: number;
+  lockWaitMs: number;
+  staleGraceMs: number;
+  loadTimeoutMs: number;
+  compressMinBytes: number;
 }
 
 export function loadApiServerConfig(env: Record<string, string | undefined> = process.env): ApiServerConfig {
@@ -65,6 +115,23 @@ export function loadApiServerConfig(env: Record<string, string | undefined> = pr
       timeoutMs: e.EXTERNAL_TIMEOUT_MS,
     },
     circuit: { failureThreshold: e.CIRCUIT_FAILURE_THRESHOLD, resetTimeoutMs: e.CIRCUIT_RESET_TIMEOUT },
+    cache: {
+      enabled: e.CACHE_ENABLED,
+      l2TtlMs: e.CACHE_TTL * 1000,
+      ttlJitter: e.CACHE_TTL_JITTER,
+      l1TtlMs: e.CACHE_L1_TTL_MS,
+      l1MaxEntries: e.CACHE_L1_MAX_ENTRIES,
+      l1MaxBytes: e.CACHE_L1_MAX_BYTES,
+      leaseMs: e.CACHE_LEASE_MS,
+      l2TimeoutMs: e.CACHE_L2_TIMEOUT_MS,
+      l2RetryMs: e.CACHE_L2_RETRY_MS,
+      lockTtlMs: e.CACHE_LOCK_TTL_MS,
+      lockWaitMs: e.CACHE_LOCK_WAIT_MS,
+      staleGraceMs: e.CACHE_STALE_GRACE_MS,
+      loadTimeoutMs: e.CACHE_LOAD_TIMEOUT_MS,
+      compressMinBytes: e.CACHE_COMPRESS_MIN_BYTES,
+    },
+    internalToken: e.INTERNAL_TOKEN ?? null,
     postgres: toPostgresConfig(e),
     redis: toRedisConfig(e),
   });

@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict';
+import { type JsonBody, request } from './start-test-api.js';
+
+/** GET /internal/cache of one instance. */
+export async function cacheStats(baseUrl: string, token?: string): Promise<JsonBody> {
+  const res = await request(baseUrl, 'GET', '/internal/cache', { token });
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  return res.body;
+}
+
+/** Polls `check` every 20 ms until it holds; fails after `timeoutMs`. */
+export async function waitUntil(
+  what: string | (() => string),
+  check: () => Promise<boolean> | boolean,
+  timeoutMs = 10_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) {
+      assert.fail(`timed out waiting for: ${typeof what === 'string' ? what : what()}`);
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Every instance holds a lease, hears the others, and (when `l2`) reads L2. */
+export function waitCoherent(urls: string[], options: { l2: boolean; token?: string }): Promise<void> {
+  let last: JsonBody[] = [];
+  return waitUntil(
+    () =>
+      `all instances coherent; last seen: ${JSON.stringify(last.map((s) => ({ c: s.coherence, l2: s.l2 })))}`,
+    async () => {
+      const all = await Promise.all(urls.map((u) => cacheStats(u, options.token)));
+      last = all;
+      return all.every(
+        (s) =>
+          s.coherence.leaseValid && s.coherence.members >= urls.length - 1 && (!options.l2 || s.l2.trusted),
+      );
+    },
+    15_000,
+  );
+}
+
+export interface RywResult {
+  rounds: number;
+  stale: string[];
+  /** X-Cache of the reads made just before each write (were caches really in play?). */
+  warm: Record<string, number>;
+  after: Record<string, number>;
+}
+
+/**
+ * Read-your-writes rounds: read the resource through every reader (so their caches hold it),
+ * update it through `writer`, then read it through every reader: any old name is a stale read.
+ */
+export async function readYourWritesRounds(options: {
+  writer: string;
+  readers: string[];
+  token: string;
+  id: number;
+  rounds: number;
+  label: string;
+}): Promise<RywResult> {
+  const { writer, readers, token, id } = options;
+  const result: RywResult = { rounds: options.rounds, stale: [], warm: {}, after: {} };
+  const count = (into: Record<string, number>, status: string) => {
+    into[status] = (into[status] ?? 0) + 1;
+  };
+  const path = `/api/v1/resources/${id}`;
+  for (let i = 0; i < options.rounds; i++) {
+    for (const r of await Promise.all(readers.map((u) => request(u, 'GET', path)))) {
+      count(result.warm, r.headers.get('x-cache') ?? 'none');
+    }
+    const name = `${options.label}-${i}`;
+    const put = await request(writer, 'PATCH', path, { token, body: { name } });
+    assert.equal(put.status, 200, JSON.stringify(put.body));
+    const reads = await Promise.all(readers.map((u) => request(u, 'GET', path)));
+    reads.forEach((r, k) => {
+      count(result.after, r.headers.get('x-cache') ?? 'none');
+      if (r.status !== 200 || r.body?.name !== name) {
+        result.stale.push(
+          `round ${i} reader ${k}: ${r.status} ${r.body?.name} (${r.headers.get('x-cache')})`,
+        );
+      }
+    });
+  }
+  return result;
+}
