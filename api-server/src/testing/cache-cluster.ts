@@ -60,6 +60,8 @@ export async function readYourWritesRounds(options: {
   id: number;
   rounds: number;
   label: string;
+  /** Read through the readers before each write too (default true). */
+  warm?: boolean;
 }): Promise<RywResult> {
   const { writer, readers, token, id } = options;
   const result: RywResult = { rounds: options.rounds, stale: [], warm: {}, after: {} };
@@ -68,8 +70,10 @@ export async function readYourWritesRounds(options: {
   };
   const path = `/api/v1/resources/${id}`;
   for (let i = 0; i < options.rounds; i++) {
-    for (const r of await Promise.all(readers.map((u) => request(u, 'GET', path)))) {
-      count(result.warm, r.headers.get('x-cache') ?? 'none');
+    if (options.warm !== false) {
+      for (const r of await Promise.all(readers.map((u) => request(u, 'GET', path)))) {
+        count(result.warm, r.headers.get('x-cache') ?? 'none');
+      }
     }
     const name = `${options.label}-${i}`;
     const put = await request(writer, 'PATCH', path, { token, body: { name } });
