@@ -19,6 +19,7 @@ import {
   TIERS,
 } from '@floodgate/shared';
 import { createApiKeyAdminRoutes } from './admin/api-keys.js';
+import { createCacheAdminRoutes } from './admin/cache-admin.js';
 import { createRateLimitAdminRoutes } from './admin/rate-limits.js';
 import { AdmissionController } from './admission/admission-controller.js';
 import { AdmissionMetrics } from './admission/admission-metrics.js';
@@ -152,6 +153,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
         liveGateways: () => rl?.liveGateways?.count ?? 1,
         usage,
       }),
+      ...createCacheAdminRoutes({ upstream, basePath, internalToken: config.internalToken }),
     ],
     dashboardExtras: () => ({
       rateLimit: { mode: rl?.limiter.mode ?? 'off', liveGateways: rl?.liveGateways?.count ?? 1 },

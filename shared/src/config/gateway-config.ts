@@ -128,6 +128,8 @@ export const GatewayEnv = z.object({
   GATEWAY_PORT: port(8080),
   /** The load balancer every proxied request goes to. */
   LB_URL: httpUrl.default('http://localhost:3000'),
+  /** Bearer token for the api-servers' /internal/* (the cache admin API calls them); unset = none sent. */
+  INTERNAL_TOKEN: optionalString,
   BODY_LIMIT_BYTES: positiveInt(1024 * 1024),
   /** Total bytes of request headers (Node's maxHeaderSize); larger → 431. */
   MAX_HEADER_BYTES: positiveInt(16 * 1024),
@@ -219,6 +221,8 @@ export const DEV_API_KEY_SECRET = 'floodgate-dev-only-api-key-secret-never-use-i
 export interface GatewayConfig extends CommonConfig {
   port: number;
   lbUrl: string;
+  /** Sent to the api-servers' /internal/* endpoints; null: no token. */
+  internalToken: string | null;
   bodyLimitBytes: number;
   maxHeaderBytes: number;
   headersTimeoutMs: number;
@@ -278,6 +282,7 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
     ...toCommonConfig(e),
     port: e.GATEWAY_PORT,
     lbUrl: e.LB_URL.replace(/\/+$/, ''),
+    internalToken: e.INTERNAL_TOKEN ?? null,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     maxHeaderBytes: e.MAX_HEADER_BYTES,
     headersTimeoutMs: e.HEADERS_TIMEOUT_MS,

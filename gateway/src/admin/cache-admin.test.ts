@@ -1,0 +1,200 @@
+import assert from 'node:assert/strict';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { getFreePort } from '@floodgate/shared/testing/index';
+import { type FakeBalancer, startFakeBalancer } from '../test-support/fake-balancer.js';
+import { call } from '../test-support/http-call.js';
+import { createSessionFixture, type SessionFixture } from '../test-support/session-fixture.js';
+import { startTestGateway, type TestGateway } from '../test-support/start-test-gateway.js';
+import { sumStats } from './cache-admin.js';
+
+/** A stand-in api-server: answers /internal/cache with `stats`, records what it was asked. */
+async function fakeInstance(id: string, stats: Record<string, unknown>) {
+  const seen: { method: string; url: string; headers: IncomingHttpHeaders; body: string }[] = [];
+  const server: Server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => {
+      body += c;
+    });
+    req.on('end', () => {
+      seen.push({ method: req.method as string, url: req.url as string, headers: req.headers, body });
+      const out =
+        req.url === '/internal/cache'
+          ? { instanceId: id, ...stats }
+          : { instanceId: id, scope: JSON.parse(body || '{}'), cleared: { l1: 2, l2: 'new namespace 7' } };
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify(out));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { url, seen, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+const stats = (hits: number, misses: number, l2hits: number) => ({
+  coherence: { leaseValid: true, members: 2 },
+  l1: { entries: 3, bytes: 100, hits, misses, bypasses: 0 },
+  l2: { hits: l2hits, misses: misses - l2hits, trusted: true },
+  loads: { ok: misses - l2hits, error: 0 },
+});
+
+describe('gateway cache admin API (fan-out to the api-servers the balancer lists)', () => {
+  let fx: SessionFixture;
+  let lb: FakeBalancer;
+  let gw: TestGateway;
+  let one: Awaited<ReturnType<typeof fakeInstance>>;
+  let two: Awaited<ReturnType<typeof fakeInstance>>;
+  let admin: string;
+  let user: string;
+  let lbUp = true;
+
+  before(async () => {
+    fx = await createSessionFixture('gw_cache_admin');
+    one = await fakeInstance('api-1', stats(90, 10, 6));
+    two = await fakeInstance('api-2', stats(80, 20, 10));
+    const dead = `http://127.0.0.1:${await getFreePort()}`;
+    lb = await startFakeBalancer();
+    lb.routes.set('/lb/status', (_req, res) => {
+      if (!lbUp) {
+        res.statusCode = 503;
+        res.end('{}');
+        return;
+      }
+      res.setHeader('content-type', 'application/json');
+      res.end(
+        JSON.stringify({
+          algorithm: 'round-robin',
+          backends: [
+            { id: 'api-1', url: one.url },
+            { id: 'api-2', url: two.url },
+            { id: 'api-3', url: dead },
+          ],
+        }),
+      );
+    });
+    gw = await startTestGateway(
+      {
+        LB_URL: lb.url,
+        DATABASE_URL: fx.db.url,
+        INTERNAL_TOKEN: 'internal-secret',
+        RATE_LIMIT_ENABLED: 'false',
+      },
+      { pool: fx.pool },
+    );
+    admin = (await fx.login('admin', 'enterprise')).token;
+    user = (await fx.login('user', 'free')).token;
+  });
+
+  after(async () => {
+    await gw.close();
+    await lb.close();
+    await one.close();
+    await two.close();
+    await fx.close();
+  });
+
+  const as = (token: string | null, method: string, path: string, body?: unknown) =>
+    call(gw.port, {
+      method,
+      path,
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+
+  it('GET /api/v1/admin/cache sums every instance, computes hit ratios, reports the unreachable one', async () => {
+    const res = await as(admin, 'GET', '/api/v1/admin/cache');
+    assert.equal(res.status, 200);
+    const body = res.json<{
+      ok: boolean;
+      instances: { total: number; reachable: number };
+      totals: { l1: { hits: number; entries: number }; loads: { ok: number } };
+      hitRatio: { l1: number; l2: number; combined: number };
+      perInstance: { id: string; ok: boolean; error?: string; stats?: { instanceId: string } }[];
+    }>();
+    assert.equal(body.ok, false);
+    assert.deepEqual(body.instances, { total: 3, reachable: 2 });
+    assert.equal(body.totals.l1.hits, 170);
+    assert.equal(body.totals.l1.entries, 6);
+    assert.equal(body.totals.loads.ok, 14);
+    assert.deepEqual(body.hitRatio, { l1: 0.85, l2: 0.08, combined: 0.93 });
+    assert.equal(body.perInstance[0]?.stats?.instanceId, 'api-1');
+    assert.equal(body.perInstance[2]?.ok, false);
+    assert.equal(body.perInstance[2]?.error, 'ECONNREFUSED');
+    const asked = one.seen.at(-1);
+    assert.equal(asked?.headers.authorization, 'Bearer internal-secret');
+    assert.equal(asked?.headers['x-request-id'], res.headers['x-request-id']);
+  });
+
+  it('clear everything, one key, or a prefix on every instance', async () => {
+    const all = await as(admin, 'POST', '/api/v1/admin/cache/clear', {});
+    assert.equal(all.status, 200);
+    const allBody = all.json<{ ok: boolean; instances: { id: string; ok: boolean; cleared?: unknown }[] }>();
+    assert.equal(allBody.ok, false, 'one instance could not be reached');
+    assert.deepEqual(
+      allBody.instances.map((i) => [i.id, i.ok]),
+      [
+        ['api-1', true],
+        ['api-2', true],
+        ['api-3', false],
+      ],
+    );
+    assert.deepEqual(allBody.instances[0]?.cleared, { l1: 2, l2: 'new namespace 7' });
+    for (const inst of [one, two]) {
+      const last = inst.seen.at(-1);
+      assert.deepEqual([last?.method, last?.url, last?.body], ['POST', '/internal/cache/clear', '{}']);
+    }
+    assert.equal((await as(admin, 'DELETE', '/api/v1/admin/cache/keys/resource%3A5')).status, 200);
+    assert.equal(one.seen.at(-1)?.body, '{"key":"resource:5"}');
+    assert.equal((await as(admin, 'DELETE', '/api/v1/admin/cache/keys?prefix=list:')).status, 200);
+    assert.equal(two.seen.at(-1)?.body, '{"prefix":"list:"}');
+    const noBody = await call(gw.port, {
+      method: 'POST',
+      path: '/api/v1/admin/cache/clear',
+      headers: { authorization: `Bearer ${admin}` },
+    });
+    assert.equal(noBody.status, 200, 'no body means everything');
+  });
+
+  it('rejects bad scopes (400), non-admins (403), anonymous callers (401); never proxies /internal', async () => {
+    const before = one.seen.length;
+    for (const [method, path, body] of [
+      ['POST', '/api/v1/admin/cache/clear', { key: 'a b' }],
+      ['POST', '/api/v1/admin/cache/clear', { key: 'a', prefix: 'b' }],
+      ['POST', '/api/v1/admin/cache/clear', { all: true }],
+      ['DELETE', '/api/v1/admin/cache/keys', undefined],
+    ] as const) {
+      const res = await as(admin, method, path, body);
+      assert.equal(res.status, 400, `${method} ${path} ${JSON.stringify(body)}`);
+      assert.equal(res.json<{ error: { code: string } }>().error.code, 'VALIDATION_FAILED');
+    }
+    assert.equal((await as(user, 'GET', '/api/v1/admin/cache')).status, 403);
+    assert.equal((await as(null, 'POST', '/api/v1/admin/cache/clear', {})).status, 401);
+    assert.equal((await as(admin, 'GET', '/internal/cache')).status, 404, 'the gateway serves only /api/*');
+    assert.equal(one.seen.length, before, 'nothing reached the instances');
+  });
+
+  it('a balancer that cannot list the instances is a 502 envelope', async () => {
+    lbUp = false;
+    try {
+      const res = await as(admin, 'GET', '/api/v1/admin/cache');
+      assert.equal(res.status, 502);
+      assert.equal(res.json<{ error: { code: string } }>().error.code, 'BAD_GATEWAY');
+    } finally {
+      lbUp = true;
+    }
+  });
+
+  it('sumStats adds numeric leaves only', () => {
+    assert.deepEqual(
+      sumStats([
+        { a: 1, b: { c: 2, d: true }, e: 'x' },
+        { a: 2, b: { c: 3 } },
+      ]),
+      { a: 3, b: { c: 5 } },
+    );
+  });
+});
