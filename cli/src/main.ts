@@ -1,6 +1,7 @@
 import { ConfigError, isFloodgateError } from '@floodgate/shared';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { cacheCommand } from './commands/cache.js';
 import { keysCommand } from './commands/keys.js';
 import { EXIT_UNHEALTHY, EXIT_USAGE, statusCommand } from './commands/status.js';
 import { upCommand } from './commands/up.js';
@@ -38,7 +39,8 @@ try {
     .command(upCommand)
     .command(statusCommand)
     .command(keysCommand)
-    .demandCommand(1, 'name a command (up, status, keys)')
+    .command(cacheCommand)
+    .demandCommand(1, 'name a command (up, status, keys, cache)')
     .strict()
     .help()
     .version(false)
