@@ -134,7 +134,7 @@ export function createLoadBalancer(config: LoadBalancerConfig, deps: LoadBalance
     clock,
     metrics,
     pool,
-    budget: new RetryBudget(config.retry.budgetRatio, config.retry.budgetMin),
+    budget: new RetryBudget(config.retry.budgetRatio, config.retry.budgetMin, clock),
     settings: {
       maxRetries: config.retry.maxRetries,
       retryBodyLimitBytes: config.retry.bodyLimitBytes,

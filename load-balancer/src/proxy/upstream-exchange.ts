@@ -75,7 +75,6 @@ export class UpstreamExchange {
   /** Backends tried so far; allocated on the first retry. */
   #tried: Backend[] | null = null;
   #retries = 0;
-  #inRetryBudget = false;
   #clientGone = false;
   #drainListening = false;
   /** Status to log when this side cut the response short (the upstream failed mid-body). */
@@ -101,7 +100,7 @@ export class UpstreamExchange {
     const res = this.#res as ExchangeResponse;
     res[kExchange] = this;
     res.on('close', onResponseClose);
-    this.#deps.budget.active++;
+    this.#deps.budget.recordRequest();
     this.#headers = buildUpstreamHeaders(req, this.#requestId, clientAddress(req));
     const headers = req.headers;
     const contentLength = headers['content-length'];
@@ -263,21 +262,17 @@ export class UpstreamExchange {
     if (this.#body === req) return false; // a streamed body cannot be sent again
     if (reached && !mayRetryAfterSent(req.method as string, req.headers)) return false;
     if (deps.clock.monotonic() - this.#startMs >= deps.settings.requestTimeoutMs) return false;
-    if (!this.#inRetryBudget && !deps.budget.allows()) {
-      deps.metrics.recordRetryBudgetExhausted();
-      return false;
-    }
     if (this.#tried === null) this.#tried = [failed.backend];
     const next = deps.pool.pick(this.#tried);
     if (next === undefined) return false;
+    if (!deps.budget.tryAcquire()) {
+      deps.metrics.recordRetryBudgetExhausted();
+      return false;
+    }
     this.#tried.push(next);
     this.#retries++;
     failed.backend.retries++;
     deps.metrics.recordRetry(reason);
-    if (!this.#inRetryBudget) {
-      this.#inRetryBudget = true;
-      deps.budget.retrying++;
-    }
     this.#send(next);
     return true;
   }
@@ -299,9 +294,6 @@ export class UpstreamExchange {
       this.#clientGone = true;
       if (attempt !== null && !attempt.finished) attempt.controller?.abort(CLIENT_GONE_ERROR);
     }
-    const budget = this.#deps.budget;
-    budget.active--;
-    if (this.#inRetryBudget) budget.retrying--;
     const status = finished ? res.statusCode : this.#cutStatus || CLIENT_CLOSED_STATUS;
     recordProxied(
       this.#deps,

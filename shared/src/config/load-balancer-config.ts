@@ -107,9 +107,9 @@ export const LoadBalancerEnv = z.object({
   LB_REQUEST_TIMEOUT_MS: positiveInt(30_000),
   /** Retries per request, each on a different backend (0 disables retries). */
   LB_RETRIES: z.coerce.number().int().min(0).max(5).default(1),
-  /** Retry budget: requests in a retry at once ≤ this share of active requests… */
+  /** Retry budget: retries over the last 10 s ≤ this share of the client requests of those 10 s… */
   LB_RETRY_BUDGET_RATIO: ratio(0.2),
-  /** …but at least this many concurrent retries are always allowed. */
+  /** …plus this many, so a quiet balancer can still retry. */
   LB_RETRY_BUDGET_MIN: z.coerce.number().int().min(0).default(3),
   /** Request bodies up to this size are buffered so a retry resends the same bytes; larger ones are never retried. */
   LB_RETRY_BODY_LIMIT_BYTES: z.coerce.number().int().min(0).default(65_536),
