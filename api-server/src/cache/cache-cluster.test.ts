@@ -1,18 +1,21 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { createTestDatabase, type TestDatabase } from '@floodgate/shared/testing/index';
+import { createTestDatabase, getFreePort, type TestDatabase } from '@floodgate/shared/testing/index';
 import { cacheStats, readYourWritesRounds, waitCoherent, waitUntil } from '../testing/cache-cluster.js';
 import { type RedisProcess, startRedisProcess } from '../testing/redis-process.js';
 import { type ApiProcess, startApiProcess } from '../testing/start-api-process.js';
+import { runCli, type ServiceProcess, startServiceProcess } from '../testing/start-service-process.js';
 import { login, request } from '../testing/start-test-api.js';
 
 // Three api-server processes on one database and one Redis of our own (so that it can be frozen
-// and killed): single flight across the cluster, read-your-writes with Redis up, frozen and gone.
+// and killed): single flight across the cluster, read-your-writes with Redis up, frozen and gone,
+// and clearing through the real balancer, gateway and CLI.
 
 const INTERNAL_TOKEN = 'cluster-internal-token';
 let db: TestDatabase;
 let redis: RedisProcess;
 let apis: ApiProcess[] = [];
+const services: ServiceProcess[] = [];
 let urls: string[];
 let token: string;
 
@@ -34,6 +37,7 @@ before(async () => {
 });
 
 after(async () => {
+  await Promise.all(services.map((s) => s.stop()));
   await Promise.all(apis.map((a) => a.stop()));
   await redis?.stop();
   await db?.drop();
@@ -123,6 +127,66 @@ describe('a cluster of three api-servers with Redis', () => {
     await waitCoherent(urls, { l2: true, token: INTERNAL_TOKEN });
     const read = await request(B(), 'GET', `/api/v1/resources/${id}`);
     assert.equal(read.headers.get('x-cache'), 'MISS', 'nothing left in L2 either');
+  });
+
+  test('clear through the gateway admin API and the CLI empties L1 and L2 on every instance', async () => {
+    const [lbPort, gwPort] = [await getFreePort(), await getFreePort()];
+    const lb = await startServiceProcess(
+      'load-balancer',
+      { LB_PORT: String(lbPort), API_SERVERS: urls.join(',') },
+      `http://127.0.0.1:${lbPort}/health`,
+    );
+    services.push(lb);
+    const gw = await startServiceProcess(
+      'gateway',
+      {
+        GATEWAY_PORT: String(gwPort),
+        LB_URL: `http://127.0.0.1:${lbPort}`,
+        DATABASE_URL: db.url,
+        REDIS_URL: redis.url,
+        INTERNAL_TOKEN,
+      },
+      `http://127.0.0.1:${gwPort}/health`,
+    );
+    services.push(gw);
+    const gateway = `http://127.0.0.1:${gwPort}`;
+    const adminToken = await login(gateway, 'admin@example.com', 'admin123');
+    const id = await createResource('cleared-everywhere');
+    const warm = async () => {
+      for (const u of urls) {
+        await request(u, 'GET', `/api/v1/resources/${id}`);
+        assert.equal((await request(u, 'GET', `/api/v1/resources/${id}`)).headers.get('x-cache'), 'HIT-L1');
+      }
+    };
+    const assertEmpty = async (how: string) => {
+      for (const u of urls) assert.equal((await stats(u)).l1.entries, 0, `${how}: L1 of ${u}`);
+      await waitCoherent(urls, { l2: true, token: INTERNAL_TOKEN });
+      const read = await request(C(), 'GET', `/api/v1/resources/${id}`);
+      assert.equal(read.headers.get('x-cache'), 'MISS', `${how}: nothing left in L2`);
+    };
+
+    await warm();
+    const viaApi = await request(gateway, 'POST', '/api/v1/admin/cache/clear', {
+      token: adminToken,
+      body: {},
+    });
+    assert.equal(viaApi.status, 200);
+    assert.equal(viaApi.body.ok, true);
+    assert.deepEqual(
+      viaApi.body.instances.map((i: { ok: boolean }) => i.ok),
+      [true, true, true],
+    );
+    await assertEmpty('admin API');
+
+    await warm();
+    const viaCli = await runCli(['cache', 'clear', '--url', gateway, '--token', adminToken]);
+    assert.equal(viaCli.code, 0, viaCli.err);
+    assert.match(viaCli.out, /^cleared everything\n/);
+    await assertEmpty('CLI');
+
+    const cliStats = await runCli(['cache', 'stats', '--url', gateway, '--token', adminToken, '--json']);
+    assert.equal(cliStats.code, 0, cliStats.err);
+    assert.deepEqual(JSON.parse(cliStats.out).instances, { total: 3, reachable: 3 });
   });
 
   test('Redis frozen: no request slower than the bound, no errors, still coherent', async () => {
