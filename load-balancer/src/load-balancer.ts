@@ -5,6 +5,7 @@ import {
   createLogger,
   createMetricsHandler,
   createMetricsRegistry,
+  drainServer,
   FloodgateError,
   type LoadBalancerConfig,
   type Logger,
@@ -22,7 +23,6 @@ import { BackendBreaker, type CircuitState } from './breakers/backend-breaker.js
 import { BucketRotation } from './breakers/bucket-rotation.js';
 import { HealthChecker, type HealthCheckResult } from './health/health-checker.js';
 import type { Probe } from './health/http-probe.js';
-import { drainServer } from './lifecycle/drain-server.js';
 import { LoadBalancerMetrics } from './metrics/load-balancer-metrics.js';
 import type { Lifecycle, ProxyDeps } from './proxy/proxy-deps.js';
 import { RequestForwarder } from './proxy/request-forwarder.js';

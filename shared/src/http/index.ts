@@ -1,3 +1,4 @@
+export { drainServer, trackConnections } from './drain-server.js';
 export { connectionTokens, HOP_BY_HOP_HEADERS } from './hop-by-hop.js';
 export { listen } from './listen.js';
 export { readJsonBody } from './read-json-body.js';
