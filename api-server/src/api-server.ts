@@ -17,7 +17,6 @@ import {
   Router,
   resolveRequestId,
   sendError,
-  shutdownServer,
   systemClock,
 } from '@floodgate/shared';
 import type { Registry } from 'prom-client';
@@ -30,6 +29,7 @@ import { ExternalBreaker } from './external/external-breaker.js';
 import { createFlakyDependency } from './external/flaky-dependency.js';
 import { toPublicError } from './http/public-error.js';
 import { type Handler, RequestContext } from './http/request-context.js';
+import { GracefulStop } from './lifecycle/graceful-stop.js';
 import { registerAuthRoutes } from './routes/auth-routes.js';
 import { registerExternalRoutes } from './routes/external-routes.js';
 import { registerHealthRoutes } from './routes/health-routes.js';
@@ -56,8 +56,11 @@ export interface ApiServer {
   server: Server;
   /** Listens on config.host:config.port; resolves with the bound port. */
   listen(): Promise<number>;
-  /** Stops accepting, finishes in-flight requests (shutdownServer), then releases what it created. */
-  close(): Promise<void>;
+  /**
+   * Graceful stop (GracefulStop): /health/ready answers 503 SHUTTING_DOWN for `delayMs` (default 0;
+   * main passes SHUTDOWN_DELAY_MS), then in-flight requests finish, then what it created is released.
+   */
+  close(options?: { delayMs?: number }): Promise<void>;
   registry: Registry;
   externalBreaker: ExternalBreaker;
   cache: TwoLevelCache;
@@ -195,7 +198,9 @@ export async function createApiServer(config: ApiServerConfig, deps: ApiServerDe
     logger.info({ reqId: requestId, method, route, status, ms: Math.round(ms * 100) / 100 }, 'request');
   };
 
+  const graceful = new GracefulStop({ timeoutMs: config.shutdownTimeoutMs, logger, clock });
   const server = createServer((req, res) => {
+    if (graceful.intercept(req, res)) return;
     handle(req, res).catch((err: unknown) => {
       // Last resort (a logging or metrics failure): never an unhandled rejection.
       logger.error({ err: (err as Error)?.message }, 'request handling failed');
@@ -215,9 +220,9 @@ export async function createApiServer(config: ApiServerConfig, deps: ApiServerDe
       logger.info({ port, host: config.host }, 'api-server listening');
       return port;
     },
-    close() {
+    close(options) {
       closing ??= (async () => {
-        await shutdownServer(server, config.shutdownTimeoutMs);
+        await graceful.stop(server, options?.delayMs ?? 0);
         externalBreaker.shutdown();
         await resourceCache.close();
         await ownedBus?.close();

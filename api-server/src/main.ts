@@ -17,7 +17,7 @@ await runMain(async () => {
     await app.listen();
     return {
       async close() {
-        await app.close();
+        await app.close({ delayMs: config.shutdownDelayMs });
         await pool.end();
       },
     };

@@ -59,6 +59,8 @@ export const ApiServerEnv = z.object({
   CACHE_COMPRESS_MIN_BYTES: positiveInt(1024),
   /** Bearer token required by /internal/* (cache stats and clear); unset = loopback clients only. */
   INTERNAL_TOKEN: optionalString,
+  /** After SIGTERM, /health/ready answers 503 SHUTTING_DOWN this long before the drain starts (balancers stop sending first). */
+  SHUTDOWN_DELAY_MS: nonNegativeInt(2500),
 });
 
 export interface ApiServerConfig extends CommonConfig {
@@ -74,6 +76,8 @@ export interface ApiServerConfig extends CommonConfig {
   cache: ApiCacheConfig;
   /** null: /internal/* answers loopback clients only. */
   internalToken: string | null;
+  /** SIGTERM → readiness 503 SHUTTING_DOWN for this long, then the drain (SHUTDOWN_TIMEOUT_MS). */
+  shutdownDelayMs: number;
   postgres: PostgresConfig;
   redis: RedisConfig;
 }
@@ -132,6 +136,7 @@ export function loadApiServerConfig(env: Record<string, string | undefined> = pr
       compressMinBytes: e.CACHE_COMPRESS_MIN_BYTES,
     },
     internalToken: e.INTERNAL_TOKEN ?? null,
+    shutdownDelayMs: e.SHUTDOWN_DELAY_MS,
     postgres: toPostgresConfig(e),
     redis: toRedisConfig(e),
   });

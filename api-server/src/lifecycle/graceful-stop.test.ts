@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { Agent, get, type IncomingHttpHeaders } from 'node:http';
+import { after, before, describe, it } from 'node:test';
+import { createTestDatabase, type TestDatabase } from '@floodgate/shared/testing/index';
+import { type ApiProcess, startApiProcess } from '../testing/start-api-process.js';
+
+const DELAY_MS = 800;
+const TIMEOUT_MS = 3000;
+/** GET /api/v1/external takes this long (the simulated dependency's latency). */
+const SLOW_MS = 1200;
+
+function fetchOver(url: string, agent: Agent | false) {
+  return new Promise<{ status: number; headers: IncomingHttpHeaders; body: string }>((resolve, reject) => {
+    get(url, { agent }, (res) => {
+      let body = '';
+      res.on('data', (c) => {
+        body += c;
+      });
+      res.on('end', () => resolve({ status: res.statusCode as number, headers: res.headers, body }));
+    }).on('error', reject);
+  });
+}
+
+describe('api-server graceful stop (SIGTERM on the process)', { timeout: 30_000 }, () => {
+  let db: TestDatabase;
+  let api: ApiProcess;
+  const agent = new Agent({ keepAlive: true, maxSockets: 4 });
+
+  before(async () => {
+    db = await createTestDatabase('graceful');
+    api = await startApiProcess('graceful', {
+      DATABASE_URL: db.url,
+      RUN_MIGRATIONS: 'true',
+      SEED_DEV_DATA: 'false',
+      SHUTDOWN_DELAY_MS: String(DELAY_MS),
+      SHUTDOWN_TIMEOUT_MS: String(TIMEOUT_MS),
+      EXTERNAL_FAILURE_RATE: '0',
+      EXTERNAL_LATENCY_MS: String(SLOW_MS),
+      EXTERNAL_TIMEOUT_MS: '5000',
+    });
+  });
+
+  after(async () => {
+    agent.destroy();
+    await api?.kill();
+    await db?.drop();
+  });
+
+  it('turns readiness to 503 SHUTTING_DOWN first, keeps serving for the delay, then drains and exits 0', async () => {
+    const ready = await fetchOver(`${api.baseUrl}/health/ready`, agent);
+    assert.equal(ready.status, 200);
+    assert.equal(ready.headers.connection, 'keep-alive');
+    const exited = once(api.child, 'exit');
+    const stoppedAt = performance.now();
+    api.child.kill('SIGTERM');
+
+    // The balancers' probe sees the explicit signal at once (they mark the instance down on it).
+    let probe = await fetchOver(`${api.baseUrl}/health/ready`, false);
+    while (probe.status === 200 && performance.now() - stoppedAt < DELAY_MS / 2) {
+      probe = await fetchOver(`${api.baseUrl}/health/ready`, false);
+    }
+    assert.equal(probe.status, 503);
+    assert.equal((JSON.parse(probe.body) as { error: { code: string } }).error.code, 'SHUTTING_DOWN');
+    assert.equal(probe.headers.connection, 'close');
+
+    // During the delay requests are still served (a balancer may not have probed yet), each one
+    // telling its keep-alive client to reconnect.
+    const during = await fetchOver(`${api.baseUrl}/api/v1/status`, agent);
+    assert.ok(performance.now() - stoppedAt < DELAY_MS, 'answered within the delay');
+    assert.equal(during.status, 200);
+    assert.equal(during.headers.connection, 'close');
+    const slow = fetchOver(`${api.baseUrl}/api/v1/external`, false);
+
+    // After the delay: no new connections; the request in flight is still answered.
+    await new Promise((r) => setTimeout(r, DELAY_MS + 200 - (performance.now() - stoppedAt)));
+    await assert.rejects(fetchOver(`${api.baseUrl}/api/v1/status`, false), /ECONNREFUSED/);
+    const answered = await slow;
+    assert.equal(answered.status, 200);
+    assert.equal((JSON.parse(answered.body) as { source: string }).source, 'live');
+    assert.equal(answered.headers.connection, 'close');
+
+    const [code] = await exited;
+    const tookMs = performance.now() - stoppedAt;
+    assert.equal(code, 0);
+    assert.ok(tookMs >= SLOW_MS, 'waited for the request in flight');
+    assert.ok(
+      tookMs < DELAY_MS + TIMEOUT_MS,
+      `exited within delay + drain deadline (${Math.round(tookMs)} ms)`,
+    );
+  });
+});
