@@ -19,6 +19,7 @@ import {
   isRedisReachable,
   startBenchStack,
 } from './bench-stack.js';
+import { formatCacheBench, runCacheBench } from './cache-bench.js';
 import { processCpuMicros } from './process-cpu.js';
 import { ProcessGroup } from './process-group.js';
 import { deriveRows, formatTable, type Measurement } from './report.js';
@@ -231,6 +232,8 @@ async function main(): Promise<number> {
       )}\n`,
     );
     process.stdout.write(`results: ${RESULTS_FILE}\n`);
+    const cache = await runCacheBench(stack.urls.gateway, options);
+    if (cache) process.stdout.write(`\n${formatCacheBench(cache)}`);
     const failed = rows.filter((r) => r.non2xx > 0 || r.errors > 0 || r.timeouts > 0);
     for (const r of failed)
       process.stderr.write(`bench: ${r.scenario} had failed requests (see the table)\n`);
