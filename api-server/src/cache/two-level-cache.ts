@@ -158,7 +158,6 @@ export class TwoLevelCache {
       tags = tagsOf(result);
       l2Begun = await this.#beginL2Write(tags);
       // A writer that could not invalidate L2 tells everyone to stop trusting it (flag `s`).
-      if (!l2Begun) this.handlers.distrustL2();
       prepared = this.#protocol.prepare(tags, !l2Begun);
       if (prepared.payload !== null) {
         await client.query('SELECT pg_notify($1, $2)', [CACHE_CHANNEL, prepared.payload]);
@@ -174,6 +173,7 @@ export class TwoLevelCache {
       } else {
         // The commit may have happened: forget what we had cached of it, as after a commit.
         this.#invalidate(tags, 'local');
+        if (!l2Begun) this.handlers.distrustL2();
       }
       prepared?.abandon();
       if (l2Begun) await this.#endL2Write(tags);
@@ -183,7 +183,10 @@ export class TwoLevelCache {
     client.release();
     const committedAt = this.#clock.monotonic();
     this.#invalidate(tags, 'local');
+    // After the commit, like every receiver of the flag: a namespace started before it could
+    // still be filled with what the write replaced.
     if (l2Begun) await this.#endL2Write(tags);
+    else this.handlers.distrustL2();
     await (prepared as PreparedInvalidation).settle(committedAt);
     return result;
   }

@@ -27,6 +27,8 @@ export async function startApiProcess(instanceId: string, env: Record<string, st
       PORT: '0',
       INSTANCE_ID: instanceId,
       SHUTDOWN_TIMEOUT_MS: '2000',
+      // Tests stop processes directly, with no balancer to warn first.
+      SHUTDOWN_DELAY_MS: '0',
       ...env,
       // The "listening" line (info) tells us the port.
       LOG_LEVEL: 'info',
