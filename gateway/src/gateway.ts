@@ -287,6 +287,7 @@ async function createRateLimiting(
   const limiter = new Limiter({
     remote: new RedisRateLimitStore(redis, { keyPrefix: config.redis.keyPrefix }),
     local,
+    leases: config.limiter.leases,
     probe: () => redis.ping(),
     probeIntervalMs: config.limiter.probeIntervalMs,
     liveGateways: () => liveGateways.count,

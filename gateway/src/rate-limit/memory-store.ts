@@ -1,7 +1,14 @@
 import { type Clock, systemClock } from '@floodgate/shared';
 import { LRUCache } from 'lru-cache';
 import type { RateLimitPolicy } from './rate-limit-policy.js';
-import { decision, type RateLimitDecision, type RateLimitStore } from './rate-limit-store.js';
+import {
+  decision,
+  type LeaseGrant,
+  type LeaseRequest,
+  type RateLimitDecision,
+  type RateLimitStore,
+  SINGLE,
+} from './rate-limit-store.js';
 
 /** One key's counters: a ring of buckets + 1 sub-window counts, as in the Redis script. */
 class Window {
@@ -43,6 +50,11 @@ export class MemoryRateLimitStore implements RateLimitStore {
   }
 
   consume(key: string, policy: RateLimitPolicy): RateLimitDecision {
+    const g = this.lease(key, policy, SINGLE);
+    return decision(g.granted >= 1, policy.max, g.remaining, g.resetMs, g.retryAfterMs, false);
+  }
+
+  lease(key: string, policy: RateLimitPolicy, request: LeaseRequest): LeaseGrant {
     const now = this.#clock.now();
     const width = policy.bucketMs;
     const buckets = policy.buckets;
@@ -67,18 +79,25 @@ export class MemoryRateLimitStore implements RateLimitStore {
         counts[i] = 0;
         w.first++;
       }
+      const rb = request.refundBucket;
+      if (request.refundCount > 0 && rb >= w.first && rb <= w.newest) {
+        const i = rb % size;
+        const r = Math.min(counts[i] as number, request.refundCount);
+        counts[i] = (counts[i] as number) - r;
+        w.sum -= r;
+      }
       while (w.first < w.newest && counts[w.first % size] === 0) w.first++;
     }
     const max = policy.max;
-    let allowed = false;
+    let granted = Math.min(request.want, max - w.sum);
     let retryAfterMs = 0;
-    if (w.sum + 1 <= max) {
-      counts[current % size] = (counts[current % size] as number) + 1;
-      w.sum++;
+    if (granted >= 1) {
+      counts[current % size] = (counts[current % size] as number) + granted;
+      w.sum += granted;
       if (w.newest === -1) w.first = current;
       w.newest = current;
-      allowed = true;
     } else {
+      granted = 0;
       const need = w.sum + 1 - max;
       let freed = 0;
       let j = w.first;
@@ -89,7 +108,13 @@ export class MemoryRateLimitStore implements RateLimitStore {
       }
       retryAfterMs = (j + buckets + 1) * width - now;
     }
-    const resetMs = w.sum > 0 ? (w.first + buckets + 1) * width - now : 0;
-    return decision(allowed, max, Math.max(0, max - w.sum), resetMs, retryAfterMs, false);
+    return {
+      granted,
+      remaining: Math.max(0, max - w.sum),
+      resetMs: w.sum > 0 ? (w.first + buckets + 1) * width - now : 0,
+      retryAfterMs,
+      bucket: current,
+      bucketRemainingMs: (current + 1) * width - now,
+    };
   }
 }

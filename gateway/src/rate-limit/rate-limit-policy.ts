@@ -14,6 +14,11 @@ export interface RateLimitPolicy {
   /** Sub-window width, ceil(windowMs / buckets): the script's and the memory store's time unit. */
   readonly bucketMs: number;
   readonly failMode: FailMode;
+  /**
+   * Most units one gateway may lease at once: one bucket's average share, max ÷ buckets (0 or 1:
+   * no leasing, every request is decided by the store).
+   */
+  readonly leaseCap: number;
   /** Store arguments as strings (no number formatting per decision). */
   readonly args: { readonly windowMs: string; readonly buckets: string; readonly max: string };
   /** `"name";q=max;w=seconds` (RateLimit-Policy). */
@@ -43,6 +48,7 @@ export function createRateLimitPolicy(
     buckets,
     bucketMs,
     failMode: options.failMode ?? 'local',
+    leaseCap: Math.floor(max / buckets),
     args: Object.freeze({ windowMs: String(windowMs), buckets: String(buckets), max: String(max) }),
     policyHeader: `"${name}";q=${max};w=${Math.ceil(windowMs / 1000)}`,
     ratePrefix: `"${name}";r=`,

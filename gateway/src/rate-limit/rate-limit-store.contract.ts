@@ -124,6 +124,32 @@ export function rateLimitStoreContract(name: string, create: () => StoreUnderTes
       assert.ok(admitted.length >= 5 * max, `admitted ${admitted.length} in 6 windows`);
     });
 
+    it('leases grant at most what is left and count at once; refunds return unused units of a live bucket only', async () => {
+      const s = create();
+      const key = uniqueKey();
+      const p = policy(10);
+      const lease = async (want: number, refundBucket = 0, refundCount = 0) =>
+        await s.store.lease(key, p, { want, refundBucket, refundCount });
+      s.clock.advance(30);
+      const g = await lease(4);
+      assert.deepEqual([g.granted, g.remaining, g.bucketRemainingMs], [4, 6, WIDTH - 30]);
+      assert.equal((await lease(10)).granted, 6, 'only what is left');
+      const none = await lease(1);
+      assert.deepEqual([none.granted, none.remaining], [0, 0]);
+      assert.equal(none.retryAfterMs, WINDOW_MS + WIDTH - 30);
+      const refunded = await lease(1, g.bucket, 3);
+      assert.deepEqual([refunded.granted, refunded.remaining], [1, 2], '3 given back, 1 taken');
+      assert.equal((await lease(0, g.bucket, 50)).remaining, 10, 'a refund never exceeds the bucket');
+      await lease(10);
+      s.clock.advance(WINDOW_MS + WIDTH);
+      const fresh = await lease(2, g.bucket, 10);
+      assert.deepEqual(
+        [fresh.granted, fresh.remaining],
+        [2, 8],
+        'a refund for a bucket that left is ignored',
+      );
+    });
+
     it('keys and policies are independent; an idle key starts from zero', async () => {
       const s = create();
       const a = uniqueKey();

@@ -1,7 +1,15 @@
+import type { Writable } from 'node:stream';
 import type { Redis } from '@floodgate/shared';
 import type { RateLimitPolicy } from './rate-limit-policy.js';
-import { decision, type RateLimitDecision, type RateLimitStore } from './rate-limit-store.js';
+import {
+  decision,
+  type LeaseGrant,
+  type LeaseRequest,
+  type RateLimitDecision,
+  type RateLimitStore,
+} from './rate-limit-store.js';
 import { SLIDING_WINDOW_SCRIPT, SLIDING_WINDOW_SHA } from './sliding-window-script.js';
+import { WriteCoalescer } from './write-coalescer.js';
 
 export interface RedisStoreOptions {
   /** The deployment's key prefix (REDIS_KEY_PREFIX); counters live under `<prefix>rl:`. */
@@ -11,9 +19,14 @@ export interface RedisStoreOptions {
    * can drive both stores with one FakeClock. Production leaves it unset: Redis is the only clock.
    */
   now?: () => number;
+  /**
+   * Share socket writes between the decisions of one event-loop turn (see WriteCoalescer).
+   * @default true
+   */
+  coalesceWrites?: boolean;
 }
 
-type ScriptRunner = Pick<Redis, 'evalsha' | 'eval'>;
+type ScriptRunner = Pick<Redis, 'evalsha' | 'eval'> & { readonly stream?: Writable };
 
 /**
  * Sliding-window counters shared by every gateway: one EVALSHA per decision (the script is sent
@@ -24,11 +37,13 @@ export class RedisRateLimitStore implements RateLimitStore {
   readonly #redis: ScriptRunner;
   readonly #prefix: string;
   readonly #now: (() => number) | undefined;
+  readonly #coalescer: WriteCoalescer | null;
 
   constructor(redis: ScriptRunner, options: RedisStoreOptions) {
     this.#redis = redis;
     this.#prefix = `${options.keyPrefix}rl:`;
     this.#now = options.now;
+    this.#coalescer = options.coalesceWrites === false ? null : new WriteCoalescer();
   }
 
   /** The Redis key holding `key`'s counters. */
@@ -37,20 +52,72 @@ export class RedisRateLimitStore implements RateLimitStore {
   }
 
   async consume(key: string, policy: RateLimitPolicy): Promise<RateLimitDecision> {
+    const r = await this.#run(key, policy, '1', '0', '0');
+    return decision(r[0] >= 1, policy.max, r[1], r[2], r[3], false);
+  }
+
+  async lease(key: string, policy: RateLimitPolicy, request: LeaseRequest): Promise<LeaseGrant> {
+    const r = await this.#run(
+      key,
+      policy,
+      String(request.want),
+      String(request.refundBucket),
+      String(request.refundCount),
+    );
+    return {
+      granted: r[0],
+      remaining: r[1],
+      resetMs: r[2],
+      retryAfterMs: r[3],
+      bucket: r[4],
+      bucketRemainingMs: r[5],
+    };
+  }
+
+  async #run(
+    key: string,
+    policy: RateLimitPolicy,
+    want: string,
+    refundBucket: string,
+    refundCount: string,
+  ): Promise<ScriptReply> {
     const redisKey = this.#prefix + key;
     const a = policy.args;
     const now = this.#now === undefined ? '' : String(this.#now());
-    let reply: unknown;
+    this.#coalescer?.cork(this.#redis.stream);
     try {
-      reply = await this.#redis.evalsha(SLIDING_WINDOW_SHA, 1, redisKey, a.windowMs, a.buckets, a.max, now);
+      return (await this.#redis.evalsha(
+        SLIDING_WINDOW_SHA,
+        1,
+        redisKey,
+        a.windowMs,
+        a.buckets,
+        a.max,
+        want,
+        refundBucket,
+        refundCount,
+        now,
+      )) as ScriptReply;
     } catch (err) {
       if (!isNoScript(err)) throw err;
-      reply = await this.#redis.eval(SLIDING_WINDOW_SCRIPT, 1, redisKey, a.windowMs, a.buckets, a.max, now);
+      return (await this.#redis.eval(
+        SLIDING_WINDOW_SCRIPT,
+        1,
+        redisKey,
+        a.windowMs,
+        a.buckets,
+        a.max,
+        want,
+        refundBucket,
+        refundCount,
+        now,
+      )) as ScriptReply;
     }
-    const r = reply as [number, number, number, number];
-    return decision(r[0] === 1, policy.max, r[1], r[2], r[3], false);
   }
 }
+
+/** granted, remaining, resetMs, retryAfterMs, bucket, bucketRemainingMs. */
+type ScriptReply = [number, number, number, number, number, number];
 
 function isNoScript(err: unknown): boolean {
   return err instanceof Error && err.message.startsWith('NOSCRIPT');

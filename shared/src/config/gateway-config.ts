@@ -172,6 +172,8 @@ export const GatewayEnv = z.object({
   RATE_LIMIT_PROBE_INTERVAL_MS: positiveInt(500),
   /** Rate limiting on or off (off only for benchmarks and trusted internal deployments). */
   RATE_LIMIT_ENABLED: boolean(true),
+  /** Busy keys take leases of up to max ÷ buckets units per Redis call (the bound still holds); false = a call per request. */
+  RATE_LIMIT_LEASES: boolean(true),
   /** How often a gateway announces itself in Redis; the live count divides limits in degraded mode. */
   GATEWAY_HEARTBEAT_INTERVAL_MS: positiveInt(1000),
   /** Proxied requests in progress at once; beyond it requests queue, then are shed by tier. */
@@ -236,6 +238,7 @@ export interface GatewayConfig extends CommonConfig {
   routeLimits: readonly RouteLimit[];
   limiter: {
     enabled: boolean;
+    leases: boolean;
     buckets: number;
     redisTimeoutMs: number;
     probeIntervalMs: number;
@@ -299,6 +302,7 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
     routeLimits: Object.freeze(e.RATE_LIMIT_ROUTES.map((r) => Object.freeze(r))),
     limiter: {
       enabled: e.RATE_LIMIT_ENABLED,
+      leases: e.RATE_LIMIT_LEASES,
       buckets: e.RATE_LIMIT_BUCKETS,
       redisTimeoutMs: e.RATE_LIMIT_REDIS_TIMEOUT_MS,
       probeIntervalMs: e.RATE_LIMIT_PROBE_INTERVAL_MS,
