@@ -91,7 +91,6 @@ export function createResourceCache(
   if (c.enabled) {
     bus = new PgCoherenceBus({
       postgres: config.postgres,
-      pool: deps.pool,
       protocol,
       clock: deps.clock,
       logger,

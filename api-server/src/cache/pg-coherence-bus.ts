@@ -18,8 +18,6 @@ const PGLITE = /PGlite|emscripten/i;
 export interface PgCoherenceBusOptions {
   /** Where to listen: a one-connection pool of its own is made from this. */
   postgres: PostgresConfig;
-  /** Sends heartbeats and acknowledgements (short autocommit statements). */
-  pool: Pool;
   protocol: CoherenceProtocol;
   clock: Clock;
   logger: Logger;
@@ -28,8 +26,8 @@ export interface PgCoherenceBusOptions {
 
 /**
  * Carries the coherence protocol over PostgreSQL LISTEN/NOTIFY: one dedicated listening connection
- * (reconnected with backoff; each connection is one protocol session), heartbeats every quarter
- * lease through the pool. On PGlite it reports `unsupported` and stops: there is no bus there.
+ * (reconnected with backoff; each connection is one protocol session) that also sends the
+ * heartbeats (every quarter lease) and acknowledgements. On PGlite it reports `unsupported` and stops: there is no bus there.
  */
 export class PgCoherenceBus {
   readonly #o: PgCoherenceBusOptions;
@@ -50,9 +48,15 @@ export class PgCoherenceBus {
     });
   }
 
-  /** Sends one notification outside any transaction. */
+  /**
+   * Sends one notification outside any transaction, on the listening connection itself: heartbeats
+   * and acknowledgements never queue behind requests for a pool connection, and a session receives
+   * its own notification after everything committed before it, which is all the lease needs.
+   */
   readonly send = async (channel: string, payload: string): Promise<void> => {
-    await this.#o.pool.query('SELECT pg_notify($1, $2)', [channel, payload]);
+    const client = this.#client;
+    if (client === null) throw new Error('cache bus: not connected');
+    await client.query('SELECT pg_notify($1, $2)', [channel, payload]);
   };
 
   start(): void {
