@@ -11,6 +11,8 @@ export const BENCH_HOST = '127.0.0.1';
 export const BENCH_LOG_LEVEL = 'warn';
 /** The anonymous tier limit during the bench: high enough that no request is refused. */
 const BENCH_ANONYMOUS_LIMIT = '1000000000';
+/** Keyed tiers during the bench: the enterprise demo key is never refused either. */
+const BENCH_TIER_LIMITS = 'free=1000,pro=10000,enterprise=1000000000';
 const HEALTH_TIMEOUT_MS = 60_000;
 
 export interface BenchStack extends StackInfo {
@@ -67,11 +69,12 @@ export async function startBenchStack(group: ProcessGroup, options: { redis: boo
     ? { REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: redisPrefix }
     : {};
   const base = baseEnv();
-  const [api1, api2, api3, lbPort, gatewayPort] = await distinctFreePorts(5);
+  const [api1, api2, api3, lbPort, gatewayPort, bareGatewayPort] = await distinctFreePorts(6);
   const apiPorts = [api1, api2, api3];
   const apiUrls = apiPorts.map((p) => `http://${BENCH_HOST}:${p}`);
   const lbUrl = `http://${BENCH_HOST}:${lbPort}`;
   const gatewayUrl = `http://${BENCH_HOST}:${gatewayPort}`;
+  const bareGatewayUrl = `http://${BENCH_HOST}:${bareGatewayPort}`;
   const children: RunningChild[] = [];
 
   const startApi = (i: number) => {
@@ -112,17 +115,34 @@ export async function startBenchStack(group: ProcessGroup, options: { redis: boo
       LB_URL: lbUrl,
       DATABASE_URL: databaseUrl,
       RATE_LIMIT_MAX_REQUESTS: BENCH_ANONYMOUS_LIMIT,
+      RATE_LIMIT_TIERS: BENCH_TIER_LIMITS,
     },
   });
   children.push(gateway);
   await waitHealthy(gateway, `${gatewayUrl}/health`);
 
+  // The same gateway with rate limiting off: what the limiter costs is measured against it.
+  const bareGateway = group.start({
+    name: 'gateway (limiter off)',
+    entry: 'gateway/src/main.ts',
+    env: {
+      ...base,
+      ...redisEnv,
+      GATEWAY_PORT: String(bareGatewayPort),
+      LB_URL: lbUrl,
+      DATABASE_URL: databaseUrl,
+      RATE_LIMIT_ENABLED: 'false',
+    },
+  });
+  children.push(bareGateway);
+  await waitHealthy(bareGateway, `${bareGatewayUrl}/health`);
+
   const first = children[0];
   if (!first) throw new Error('no api-server started');
   return {
-    urls: { api: apiUrls[0] ?? '', lb: lbUrl, gateway: gatewayUrl },
+    urls: { api: apiUrls[0] ?? '', lb: lbUrl, gateway: gatewayUrl, 'gateway-bare': bareGatewayUrl },
     redis: options.redis,
-    pids: { api: first.pid, lb: lb.pid, gateway: gateway.pid },
+    pids: { api: first.pid, lb: lb.pid, gateway: gateway.pid, 'gateway-bare': bareGateway.pid },
     children,
     databaseUrl,
     redisPrefix,

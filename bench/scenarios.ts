@@ -1,5 +1,7 @@
+import { DEV_DEMO_KEYS } from '@floodgate/database';
+
 /** The processes a scenario can send its load to. */
-export type Entry = 'api' | 'lb' | 'gateway';
+export type Entry = 'api' | 'lb' | 'gateway' | 'gateway-bare';
 
 /** What the running bench stack offers a scenario. */
 export interface StackInfo {
@@ -61,4 +63,26 @@ export const SCENARIOS: readonly Scenario[] = [
     budget: { minRatio: 0.22, maxHopCpuMicros: 87 },
     prepare: () => STATUS,
   },
+  {
+    name: 'gateway (limiter off)',
+    entry: 'gateway-bare',
+    base: 'load balancer',
+    prepare: () => STATUS,
+  },
+  {
+    // Key auth + the Redis sliding-window limit (leases for this busy key); target: RPS >= 0.85x the
+    // limiter-off row of the same run.
+    name: 'gateway (API key + Redis limit)',
+    entry: 'gateway',
+    base: 'gateway (limiter off)',
+    budget: { minRatio: 0.22, maxHopCpuMicros: 87 },
+    prepare: () => ({ ...STATUS, headers: { 'x-api-key': enterpriseDemoKey() } }),
+  },
 ];
+
+/** The dev seed's enterprise demo key (the bench gateway uses the dev API key secret). */
+function enterpriseDemoKey(): string {
+  const demo = DEV_DEMO_KEYS.find((k) => k.tier === 'enterprise');
+  if (!demo) throw new Error('no enterprise demo key in the dev seed');
+  return demo.key;
+}
