@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { call, login } from './http.js';
 import type { LoadRequest, LoadResult } from './load-generator.js';
 
@@ -12,8 +13,15 @@ export interface Workload {
   nextDelete: number;
 }
 
-/** Logs in as the seeded admin and creates the workload's resources through the gateway. */
-export async function prepareWorkload(gatewayUrl: string, counts: { stable: number; deletable: number }) {
+/**
+ * Logs in as the seeded admin, creates the resources read and replaced through the gateway, and
+ * inserts the (many) resources to delete straight into the database.
+ */
+export async function prepareWorkload(
+  gatewayUrl: string,
+  databaseUrl: string,
+  counts: { stable: number; deletable: number },
+): Promise<Workload> {
   const token = await login(gatewayUrl, 'admin@example.com', 'admin123');
   const create = async (name: string) => {
     const res = await call<{ id: number }>(`${gatewayUrl}/api/v1/resources`, {
@@ -24,21 +32,20 @@ export async function prepareWorkload(gatewayUrl: string, counts: { stable: numb
     if (res.status !== 201) throw new Error(`creating ${name}: ${res.status} ${JSON.stringify(res.body)}`);
     return res.body.id;
   };
-  const batch = async (prefix: string, n: number) => {
-    const ids: number[] = [];
-    for (let i = 0; i < n; i += 20) {
-      const size = Math.min(20, n - i);
-      ids.push(...(await Promise.all(Array.from({ length: size }, (_, j) => create(`${prefix}-${i + j}`)))));
-    }
-    return ids;
-  };
-  const workload: Workload = {
-    token,
-    stable: await batch('stable', counts.stable),
-    deletable: await batch('deletable', counts.deletable),
-    nextDelete: 0,
-  };
-  return workload;
+  const stable = await Promise.all(Array.from({ length: counts.stable }, (_, i) => create(`stable-${i}`)));
+  const db = new pg.Client({ connectionString: databaseUrl });
+  await db.connect();
+  try {
+    const { rows } = await db.query<{ id: number }>(
+      `INSERT INTO resources (name, type, owner_id)
+       SELECT 'deletable-' || g, 'fault-test', (SELECT id FROM users WHERE email = 'admin@example.com')
+       FROM generate_series(1, $1::int) AS g RETURNING id`,
+      [counts.deletable],
+    );
+    return { token, stable, deletable: rows.map((r) => r.id), nextDelete: 0 };
+  } finally {
+    await db.end();
+  }
 }
 
 /**
