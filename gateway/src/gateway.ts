@@ -19,6 +19,7 @@ import {
   TIERS,
 } from '@floodgate/shared';
 import { createApiKeyAdminRoutes } from './admin/api-keys.js';
+import { createBalancerAdminRoutes } from './admin/balancer-admin.js';
 import { createCacheAdminRoutes } from './admin/cache-admin.js';
 import { createRateLimitAdminRoutes } from './admin/rate-limits.js';
 import { AdmissionController } from './admission/admission-controller.js';
@@ -154,6 +155,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
         usage,
       }),
       ...createCacheAdminRoutes({ upstream, basePath, internalToken: config.internalToken }),
+      ...createBalancerAdminRoutes({ upstream, basePath, token: config.lbAdminToken }),
     ],
     dashboardExtras: () => ({
       rateLimit: { mode: rl?.limiter.mode ?? 'off', liveGateways: rl?.liveGateways?.count ?? 1 },

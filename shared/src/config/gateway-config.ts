@@ -130,6 +130,8 @@ export const GatewayEnv = z.object({
   LB_URL: httpUrl.default('http://localhost:3000'),
   /** Bearer token for the api-servers' /internal/* (the cache admin API calls them); unset = none sent. */
   INTERNAL_TOKEN: optionalString,
+  /** The balancer's LB_ADMIN_TOKEN, sent on the admin backend/breaker routes it forwards to /lb/admin/*; unset = none (loopback balancer). */
+  LB_ADMIN_TOKEN: optionalString,
   BODY_LIMIT_BYTES: positiveInt(1024 * 1024),
   /** Total bytes of request headers (Node's maxHeaderSize); larger → 431. */
   MAX_HEADER_BYTES: positiveInt(16 * 1024),
@@ -225,6 +227,8 @@ export interface GatewayConfig extends CommonConfig {
   lbUrl: string;
   /** Sent to the api-servers' /internal/* endpoints; null: no token. */
   internalToken: string | null;
+  /** Bearer token for the balancer's /lb/admin/*; null: none sent. */
+  lbAdminToken: string | null;
   bodyLimitBytes: number;
   maxHeaderBytes: number;
   headersTimeoutMs: number;
@@ -286,6 +290,7 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
     port: e.GATEWAY_PORT,
     lbUrl: e.LB_URL.replace(/\/+$/, ''),
     internalToken: e.INTERNAL_TOKEN ?? null,
+    lbAdminToken: e.LB_ADMIN_TOKEN ?? null,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     maxHeaderBytes: e.MAX_HEADER_BYTES,
     headersTimeoutMs: e.HEADERS_TIMEOUT_MS,
