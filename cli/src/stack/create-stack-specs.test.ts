@@ -55,4 +55,23 @@ describe('createStackSpecs', () => {
     const withHost = createStackSpecs(options, { base: { HOST: '0.0.0.0' }, overrides: {} }, '/repo');
     assert.ok(withHost.every((s) => s.env.HOST === '0.0.0.0'));
   });
+
+  it('gives the balancer and the gateway one random LB_ADMIN_TOKEN per run (or the configured one)', () => {
+    const tokenOf = (specs: ReturnType<typeof createStackSpecs>, name: string) =>
+      specs.find((s) => s.name === name)?.env.LB_ADMIN_TOKEN;
+    const run1 = createStackSpecs(options, { base: {}, overrides: {} }, '/repo');
+    const run2 = createStackSpecs(options, { base: {}, overrides: {} }, '/repo');
+    const token = tokenOf(run1, 'load-balancer');
+    assert.match(String(token), /^[A-Za-z0-9_-]{32}$/);
+    assert.equal(tokenOf(run1, 'gateway'), token);
+    assert.notEqual(tokenOf(run2, 'load-balancer'), token, 'a new token every run');
+    assert.equal(tokenOf(run1, 'api-1'), undefined, 'api-servers do not get it');
+    const configured = createStackSpecs(
+      options,
+      { base: { LB_ADMIN_TOKEN: 'mine' }, overrides: {} },
+      '/repo',
+    );
+    assert.equal(tokenOf(configured, 'load-balancer'), 'mine');
+    assert.equal(tokenOf(configured, 'gateway'), 'mine');
+  });
 });

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ChildProcessSpec } from '../supervisor/supervisor.js';
@@ -38,6 +39,8 @@ export function createStackSpecs(
   repoRoot = REPO_ROOT,
 ): ChildProcessSpec[] {
   const common = { ...env.base, ...env.overrides };
+  // The balancer's admin API and the gateway forwarding to it share one secret, new every run.
+  const lbAdminToken = common.LB_ADMIN_TOKEN || randomBytes(24).toString('base64url');
   const internalHost = env.base.HOST ?? '127.0.0.1';
   const apiUrls = options.apiPorts.map((p) => `http://127.0.0.1:${p}`);
   const specs: ChildProcessSpec[] = options.apiPorts.map((port, i) => ({
@@ -52,7 +55,13 @@ export function createStackSpecs(
     name: 'load-balancer',
     command: process.execPath,
     args: nodeEntry('load-balancer', repoRoot),
-    env: { ...common, HOST: internalHost, LB_PORT: String(options.lbPort), API_SERVERS: apiUrls.join(',') },
+    env: {
+      ...common,
+      HOST: internalHost,
+      LB_PORT: String(options.lbPort),
+      API_SERVERS: apiUrls.join(','),
+      LB_ADMIN_TOKEN: lbAdminToken,
+    },
     cwd: repoRoot,
     healthUrl: `http://127.0.0.1:${options.lbPort}/health`,
   });
@@ -64,6 +73,7 @@ export function createStackSpecs(
       ...common,
       GATEWAY_PORT: String(options.gatewayPort),
       LB_URL: `http://127.0.0.1:${options.lbPort}`,
+      LB_ADMIN_TOKEN: lbAdminToken,
     },
     cwd: repoRoot,
     healthUrl: `http://127.0.0.1:${options.gatewayPort}/health`,
