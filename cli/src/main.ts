@@ -1,6 +1,8 @@
 import { ConfigError, isFloodgateError } from '@floodgate/shared';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { backendsCommand } from './commands/backends.js';
+import { breakersCommand } from './commands/breakers.js';
 import { cacheCommand } from './commands/cache.js';
 import { keysCommand } from './commands/keys.js';
 import { EXIT_UNHEALTHY, EXIT_USAGE, statusCommand } from './commands/status.js';
@@ -40,7 +42,9 @@ try {
     .command(statusCommand)
     .command(keysCommand)
     .command(cacheCommand)
-    .demandCommand(1, 'name a command (up, status, keys, cache)')
+    .command(backendsCommand)
+    .command(breakersCommand)
+    .demandCommand(1, 'name a command (up, status, keys, cache, backends, breakers)')
     .strict()
     .help()
     .version(false)
