@@ -242,4 +242,22 @@ describe('a cluster of three api-servers with Redis', () => {
     assert.ok((r.warm['HIT-L1'] ?? 0) > 900, `warm reads: ${JSON.stringify(r.warm)}`);
     for (const a of apis) assert.equal(a.child.exitCode, null, 'no process exited');
   });
+
+  test('an instance that stops gracefully announces it: writes elsewhere do not wait out its lease', async () => {
+    const id = await createResource('before-stop');
+    const waits = async () => (await stats(A())).coherence.writeWaits;
+    const before = await waits();
+    await apis[2]?.stop();
+    const t0 = performance.now();
+    const res = await request(A(), 'PATCH', `/api/v1/resources/${id}`, {
+      token,
+      body: { name: 'after-stop' },
+    });
+    const ms = performance.now() - t0;
+    assert.equal(res.status, 200);
+    const after = await waits();
+    assert.equal(after.acked, before.acked + 1, JSON.stringify({ before, after }));
+    assert.equal(after['lease-expired'], before['lease-expired']);
+    assert.ok(ms < 500, `write answered in ${Math.round(ms)} ms`);
+  });
 });

@@ -222,6 +222,27 @@ describe('a write waits for coherence', () => {
     assert.equal(p.leaseValid(), false);
   });
 
+  test('a member that leaves (shutdown) counts as having acknowledged; the leaver serves nothing cached', async () => {
+    const clock = new FakeClock();
+    const { p } = cluster(clock);
+    const prepared = p.prepare(['resource:1'], false);
+    const state = track(prepared.settle(clock.monotonic()));
+    p.receive(prepared.payload as string);
+    p.receiveAck(`${prepared.msgId}|b2`);
+    p.receive('b|c3');
+    await flush();
+    assert.equal(state.outcome, 'acked', 'no wait for the lease of a node that left');
+    assert.equal(p.liveMembers(), 1);
+
+    const leaver = node('d4', clock);
+    leaver.p.sessionStarted();
+    leaver.p.receive(leaver.p.nextPing() as string);
+    assert.equal(leaver.p.leaseValid(), true);
+    assert.equal(leaver.p.leave(), 'b|d4');
+    assert.equal(leaver.p.leaseValid(), false);
+    assert.equal(leaver.p.nextPing(), null, 'no heartbeat can bring the lease back');
+  });
+
   test('an abandoned write (rolled back) leaves nothing pending', () => {
     const clock = new FakeClock();
     const { p } = cluster(clock);

@@ -77,6 +77,7 @@ interface WriteWait {
  *   `sentAt + leaseMs` (its own clock; receipt time would not do).
  * - `i|node|msgId|flags|tags`: a write's invalidation, sent inside the write's transaction. Flag `s`:
  *   L2 could not be invalidated. Receivers drop the tags, then acknowledge on the writer's channel.
+ * - `b|node`: the node stopped serving from its caches for good (shutdown); it counts as its ack.
  *
  * A writer waits, after commit, until every instance that could hold a lease has acknowledged or
  * that lease has expired. It learns who could: every heartbeat ordered before its own message has
@@ -102,6 +103,7 @@ export class CoherenceProtocol {
   readonly #members = new Map<string, number>();
   readonly #waits = new Map<string, WriteWait>();
   #msgSeq = 0;
+  #left = false;
   readonly outcomes: Record<WriteWaitOutcome, number> = {
     acked: 0,
     'lease-expired': 0,
@@ -131,7 +133,7 @@ export class CoherenceProtocol {
 
   /** True while this instance may serve from its caches. */
   leaseValid(): boolean {
-    return this.#session !== 0 && this.#clock.monotonic() < this.#leaseUntil;
+    return this.#session !== 0 && !this.#left && this.#clock.monotonic() < this.#leaseUntil;
   }
 
   /** Remaining lease in ms (0 when none). */
@@ -174,9 +176,20 @@ export class CoherenceProtocol {
     return this.#session !== 0 && this.#clock.monotonic() - this.#lastOwnPingAt > 3 * this.leaseMs;
   }
 
+  /**
+   * Gives up the lease for good (shutdown) and returns the message announcing it, `b|node`: whoever
+   * receives it may count it as this node's acknowledgement of everything, since from now on it
+   * serves nothing from its caches. Null without a session (nobody expects us then).
+   */
+  leave(): string | null {
+    this.#left = true;
+    this.#leaseUntil = 0;
+    return this.#session === 0 ? null : `b|${this.nodeId}`;
+  }
+
   /** The next heartbeat to send, or null without a session. */
   nextPing(): string | null {
-    if (this.#session === 0) return null;
+    if (this.#session === 0 || this.#left) return null;
     const now = this.#clock.monotonic();
     for (const [seq, at] of this.#pingsSent) if (now - at > 2 * this.leaseMs) this.#pingsSent.delete(seq);
     for (const [node, at] of this.#members) if (now - at > 2 * this.leaseMs) this.#members.delete(node);
@@ -190,6 +203,7 @@ export class CoherenceProtocol {
     const kind = payload.charCodeAt(0);
     if (kind === 112 /* p */) this.#receivePing(payload);
     else if (kind === 105 /* i */) this.#receiveInvalidation(payload);
+    else if (kind === 98 /* b */) this.#receiveLeave(payload.slice(2));
   }
 
   /** A message from our acknowledgement channel: `msgId|node`. */
@@ -248,6 +262,17 @@ export class CoherenceProtocol {
   /** Resolves every pending wait now (shutdown: nothing more will arrive). */
   close(): void {
     for (const w of [...this.#waits.values()]) this.#finish(w, 'fallback');
+  }
+
+  #receiveLeave(node: string): void {
+    if (node === this.nodeId) return;
+    this.#members.delete(node);
+    for (const w of this.#waits.values()) {
+      if (w.expected.has(node)) {
+        w.acks.add(node);
+        this.#evaluate(w);
+      }
+    }
   }
 
   #receivePing(payload: string): void {

@@ -68,6 +68,9 @@ export class PgCoherenceBus {
     this.#closed = true;
     if (this.#reconnectTimer) this.#o.clock.clearTimeout(this.#reconnectTimer);
     if (this.#pingTimer) this.#o.clock.clearTimeout(this.#pingTimer);
+    // Announce that we serve nothing cached any more, so writers elsewhere need not wait out our lease.
+    const bye = this.#o.protocol.leave();
+    if (bye !== null) await this.send(CACHE_CHANNEL, bye).catch(() => {});
     const client = this.#client;
     this.#client = null;
     this.#o.protocol.close();
