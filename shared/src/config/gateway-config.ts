@@ -148,7 +148,9 @@ export const GatewayEnv = z.object({
   SESSION_CACHE_SIZE: positiveInt(10_000),
   /** How long a verified session is trusted without PostgreSQL; revocation over Redis is immediate. */
   SESSION_CACHE_TTL_MS: positiveInt(60_000),
+  /** Sliding-window length of the anonymous tier and of every RATE_LIMIT_TIERS entry without its own. */
   RATE_LIMIT_WINDOW_MS: positiveInt(60_000),
+  /** The anonymous tier's requests per window. */
   RATE_LIMIT_MAX_REQUESTS: positiveInt(100),
   /** HMAC-SHA-256 key for API key hashes (≥ 32 chars); required in production, a logged dev default otherwise. */
   API_KEY_SECRET: optionalString.refine((v) => v === undefined || v.length >= 32, 'at least 32 characters'),
