@@ -37,6 +37,7 @@ import { registerInternalCacheRoutes } from './routes/internal-cache-routes.js';
 import { registerMetricsRoutes } from './routes/metrics-routes.js';
 import { registerResourceRoutes } from './routes/resource-routes.js';
 import { registerStatusRoutes } from './routes/status-routes.js';
+import { createWebSocketEndpoint } from './websocket/websocket-endpoint.js';
 
 /** Route label for requests no route matched (keeps metric and log labels bounded). */
 export const UNMATCHED_ROUTE = '(unmatched)';
@@ -198,7 +199,24 @@ export async function createApiServer(config: ApiServerConfig, deps: ApiServerDe
     logger.info({ reqId: requestId, method, route, status, ms: Math.round(ms * 100) / 100 }, 'request');
   };
 
-  const graceful = new GracefulStop({ timeoutMs: config.shutdownTimeoutMs, logger, clock });
+  const webSockets = createWebSocketEndpoint({
+    bus: eventBus,
+    instanceId: config.instanceId,
+    logger,
+    isStopping: () => graceful.stopping,
+  });
+  webSockets.start().catch((err: unknown) => {
+    logger.warn(
+      { err: (err as Error).message },
+      'websocket rooms not subscribed: messages stay on this instance',
+    );
+  });
+  const graceful = new GracefulStop({
+    timeoutMs: config.shutdownTimeoutMs,
+    logger,
+    clock,
+    beforeDrain: () => webSockets.closeAll(),
+  });
   const server = createServer((req, res) => {
     if (graceful.intercept(req, res)) return;
     handle(req, res).catch((err: unknown) => {
@@ -208,6 +226,7 @@ export async function createApiServer(config: ApiServerConfig, deps: ApiServerDe
       else res.destroy();
     });
   });
+  server.on('upgrade', webSockets.handleUpgrade);
 
   let closing: Promise<void> | undefined;
   return {
@@ -223,6 +242,7 @@ export async function createApiServer(config: ApiServerConfig, deps: ApiServerDe
     close(options) {
       closing ??= (async () => {
         await graceful.stop(server, options?.delayMs ?? 0);
+        webSockets.close();
         externalBreaker.shutdown();
         await resourceCache.close();
         await ownedBus?.close();

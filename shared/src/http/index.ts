@@ -5,3 +5,4 @@ export { readJsonBody } from './read-json-body.js';
 export { type RouteMatch, type RouteResult, Router } from './router.js';
 export { sendError, sendJson } from './send-json.js';
 export { shutdownServer } from './shutdown-server.js';
+export { refuseUpgrade } from './upgrade-error.js';
