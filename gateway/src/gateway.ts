@@ -45,6 +45,7 @@ import { RateLimitMetrics } from './rate-limit/rate-limit-metrics.js';
 import { createRateLimitPolicies } from './rate-limit/rate-limit-policies.js';
 import { RedisRateLimitStore } from './rate-limit/redis-store.js';
 import { UsageTracker } from './rate-limit/usage-tracker.js';
+import { WebSocketUpgrades } from './websocket/websocket-upgrades.js';
 
 export interface GatewayDeps {
   logger?: Logger;
@@ -214,6 +215,15 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
     onRequest,
   );
   server.on('clientError', createClientErrorHandler(logger, config.maxHeaderBytes));
+  const upgrades = new WebSocketUpgrades(config, {
+    sessions,
+    apiKeys,
+    clientIp,
+    rateLimit: rl ? { limiter: rl.limiter, policies, usage: usage ?? undefined } : null,
+    logger,
+    clock,
+  });
+  server.on('upgrade', upgrades.handle);
 
   let closing: Promise<void> | null = null;
   return {
@@ -232,6 +242,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
     },
     close() {
       closing ??= (async () => {
+        upgrades.closeAll(); // tunnels have no request to finish and would hold the drain
         await shutdownServer(server, config.shutdownTimeoutMs);
         await upstream.close();
         unsubscribe?.();
