@@ -1,0 +1,192 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { after, before, describe, it } from 'node:test';
+import { runCli } from '@floodgate/cli/testing/run-cli';
+import WebSocket from 'ws';
+import { FakeBackend } from './helpers/fake-backend.js';
+import { type BackendView, FaultStack } from './helpers/fault-stack.js';
+import { call, login } from './helpers/http.js';
+
+interface Frame {
+  type: string;
+  room: string;
+  from?: string;
+  instanceId?: string;
+  data?: string;
+}
+
+/** A WebSocket client through the gateway, as the client `ip` (the gateway trusts 127.0.0.1 proxies here). */
+async function joinRoom(gatewayUrl: string, room: string, ip: string) {
+  const ws = new WebSocket(`${gatewayUrl.replace('http', 'ws')}/api/v1/ws?room=${room}`, {
+    headers: { 'x-forwarded-for': ip },
+  });
+  const frames: Frame[] = [];
+  ws.on('message', (data) => frames.push(JSON.parse(String(data)) as Frame));
+  await once(ws, 'open');
+  const next = async (predicate: (f: Frame) => boolean, timeoutMs = 3000): Promise<Frame> => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = frames.find(predicate);
+      if (found) return found;
+      if (Date.now() > deadline) throw new Error(`no such frame in ${JSON.stringify(frames)}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  const welcome = await next((f) => f.type === 'welcome');
+  return { ws, frames, next, instanceId: welcome.instanceId as string };
+}
+
+describe('balancer control through the gateway, CLI, WebSockets (real processes)', {
+  timeout: 120_000,
+}, () => {
+  let stack: FaultStack;
+  let admin: string;
+  let user: string;
+  const fake = new FakeBackend();
+
+  before(async () => {
+    stack = await FaultStack.start({
+      label: 'control',
+      // Rate limiting on, as deployed: WebSocket upgrades pass the same stages as requests.
+      gatewayEnv: { RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_MAX_REQUESTS: '1000' },
+    });
+    admin = await login(stack.gatewayUrl, 'admin@example.com', 'admin123');
+    user = await login(stack.gatewayUrl, 'user@example.com', 'user123');
+    await fake.listen();
+  });
+  after(async () => {
+    await fake.close();
+    await stack?.close();
+  });
+
+  const gw = <T>(method: string, path: string, token: string | null = admin, body?: unknown) =>
+    call<T>(`${stack.gatewayUrl}${path}`, { method, ...(token ? { token } : {}), ...(body ? { body } : {}) });
+
+  it('admins drain, enable, add and remove backends and force breakers through the gateway; the dashboard shows them', async () => {
+    const list = await gw<{ backends: BackendView[] }>('GET', '/api/v1/admin/backends');
+    assert.equal(list.status, 200);
+    assert.deepEqual(
+      list.body.backends.map((b) => b.url),
+      [...stack.apiUrls],
+    );
+    const id = list.body.backends[1]?.id as string;
+
+    const drained = await gw<{ backend: BackendView }>('POST', `/api/v1/admin/backends/${id}/drain`);
+    assert.equal(drained.status, 200);
+    assert.equal(drained.body.backend.draining, true);
+    assert.equal(
+      (await stack.backends()).find((b) => b.id === id)?.available,
+      false,
+      'the balancer applied it',
+    );
+    assert.equal(
+      (await gw<{ backend: BackendView }>('POST', `/api/v1/admin/backends/${id}/enable`)).body.backend
+        .draining,
+      false,
+    );
+
+    const opened = await gw<{ circuitBreaker: { state: string; forced: boolean } }>(
+      'POST',
+      `/api/v1/admin/circuit-breakers/${id}/open`,
+    );
+    assert.deepEqual(
+      [opened.status, opened.body.circuitBreaker.state, opened.body.circuitBreaker.forced],
+      [200, 'open', true],
+    );
+    const dashboard = await gw<{ balancer: { reachable: boolean; status: { backends: BackendView[] } } }>(
+      'GET',
+      '/api/v1/admin/dashboard',
+    );
+    assert.equal(dashboard.body.balancer.reachable, true);
+    assert.deepEqual(
+      dashboard.body.balancer.status.backends.map((b) => [b.id, b.healthy, b.circuitState]),
+      list.body.backends.map((b) => [b.id, true, b.id === id ? 'open' : 'closed']),
+      'the dashboard shows every backend with its breaker state',
+    );
+    const breakers = await gw<{ circuitBreakers: { backend: string; state: string }[] }>(
+      'GET',
+      '/api/v1/admin/circuit-breakers',
+    );
+    assert.equal(breakers.body.circuitBreakers.find((b) => b.backend === id)?.state, 'open');
+    assert.equal((await gw('POST', `/api/v1/admin/circuit-breakers/${id}/reset`)).status, 200);
+
+    const added = await gw<{ backend: BackendView }>('POST', '/api/v1/admin/backends', admin, {
+      url: fake.url,
+    });
+    assert.equal(added.status, 201);
+    assert.equal((await gw('POST', '/api/v1/admin/backends', admin, { url: fake.url })).status, 409);
+    const removed = await gw<{ backend: BackendView }>(
+      'DELETE',
+      `/api/v1/admin/backends/${added.body.backend.id}`,
+    );
+    assert.equal(removed.status, 200);
+    assert.equal((await stack.backends()).length, 3);
+    assert.equal((await gw('GET', '/api/v1/admin/backends/api-99')).status, 404);
+  });
+
+  it('only admins: 401 anonymous, 403 for a user; the balancer’s own /lb/* is unreachable through the gateway', async () => {
+    assert.equal((await gw('GET', '/api/v1/admin/backends', null)).status, 401);
+    assert.equal((await gw('POST', '/api/v1/admin/circuit-breakers/api-1/open', user)).status, 403);
+    for (const path of ['/lb/status', '/lb/admin/backends', '/api/../lb/status']) {
+      const res = await gw('GET', path);
+      assert.ok(res.status === 404 || res.status === 400, `${path}: ${res.status}`);
+    }
+    assert.ok((await stack.backends()).every((b) => b.circuitState === 'closed' && !b.draining));
+  });
+
+  it('floodgate backends / breakers drive the real balancer through the gateway', {
+    timeout: 30_000,
+  }, async () => {
+    const auth = ['--token', admin, '--url', stack.gatewayUrl];
+    const listed = await runCli(['backends', 'list', '--json', ...auth]);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.equal((JSON.parse(listed.stdout) as BackendView[]).length, 3);
+    const opened = await runCli(['breakers', 'open', 'api-3', ...auth]);
+    assert.equal(opened.code, 0, opened.stderr);
+    assert.equal((await stack.backends()).find((b) => b.id === 'api-3')?.circuitState, 'open');
+    const closed = await runCli(['breakers', 'reset', 'api-3', ...auth]);
+    assert.equal(closed.code, 0, closed.stderr);
+    const missing = await runCli(['backends', 'drain', 'api-9', ...auth]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /^floodgate backends drain: NOT_FOUND: .+\n$/);
+    const table = await runCli(['breakers', 'list', ...auth]);
+    assert.equal(table.code, 0, table.stderr);
+    assert.match(table.stdout, /\napi-3\s+closed\s+no\s+/);
+  });
+
+  it('WebSocket: two clients on different instances, one room, messages both ways through gateway and balancer', async () => {
+    // Stickiness is per client address: find two client addresses the balancer places apart.
+    const first = await joinRoom(stack.gatewayUrl, 'e2e-room', '203.0.113.1');
+    let second: Awaited<ReturnType<typeof joinRoom>> | undefined;
+    for (let i = 2; i < 40 && second === undefined; i++) {
+      const candidate = await joinRoom(stack.gatewayUrl, 'e2e-room', `203.0.113.${i}`);
+      if (candidate.instanceId !== first.instanceId) second = candidate;
+      else candidate.ws.close();
+    }
+    assert.ok(second, 'two clients landed on different instances');
+    const again = await joinRoom(stack.gatewayUrl, 'e2e-room', '203.0.113.1');
+    assert.equal(again.instanceId, first.instanceId, 'the same client lands on the same instance (sticky)');
+    again.ws.close();
+
+    first.ws.send('hello from the first');
+    const got = await second.next((f) => f.data === 'hello from the first');
+    assert.deepEqual(got, {
+      type: 'message',
+      room: 'e2e-room',
+      from: first.instanceId,
+      data: 'hello from the first',
+    });
+    second.ws.send('and back');
+    assert.equal((await first.next((f) => f.data === 'and back')).from, second.instanceId);
+    const status = await stack.backends();
+    assert.ok(status.reduce((n, b) => n + b.webSockets, 0) >= 2, 'the balancer counts the tunnels');
+    first.ws.close();
+    second.ws.close();
+
+    const bad = new WebSocket(`${stack.gatewayUrl.replace('http', 'ws')}/api/v1/ws?room=x`, {
+      headers: { authorization: 'Bearer nope' },
+    });
+    const [, response] = (await once(bad, 'unexpected-response')) as [unknown, { statusCode: number }];
+    assert.equal(response.statusCode, 401, 'the gateway authenticates the upgrade');
+  });
+});
