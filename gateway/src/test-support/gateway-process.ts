@@ -35,6 +35,10 @@ export async function startGatewayProcess(env: Record<string, string>): Promise<
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
+  // If the test process dies without stopping us, the gateway must not outlive it.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.off('exit', killOnExit));
   let output = '';
   child.stdout?.on('data', (c: Buffer) => {
     output = (output + String(c)).slice(-20_000);

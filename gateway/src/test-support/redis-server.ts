@@ -41,6 +41,10 @@ export async function startTestRedisServer(): Promise<TestRedisServer> {
       { stdio: 'ignore' },
     );
     child = proc;
+    // If the test process dies without closing us, the server must not outlive it.
+    const killOnExit = () => proc.kill('SIGKILL');
+    process.once('exit', killOnExit);
+    proc.once('exit', () => process.off('exit', killOnExit));
     const deadline = Date.now() + 5000;
     for (;;) {
       if (await answers(port)) return;
