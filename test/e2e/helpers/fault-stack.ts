@@ -95,7 +95,7 @@ export class FaultStack {
     const redis = { REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: redisPrefix };
     // A frozen instance must not hold row locks for ever: PostgreSQL ends its open transaction.
     const dbUrl = new URL(db.url);
-    dbUrl.searchParams.set('options', '-c idle_in_transaction_session_timeout=1000');
+    dbUrl.searchParams.set('options', '-c idle_in_transaction_session_timeout=5000');
     this.#apiEnv = ports.apis.map((port, i) => ({
       ...base,
       ...redis,
@@ -195,10 +195,18 @@ export class FaultStack {
     await waitOk(gateway, `${this.gatewayUrl}/health`);
   }
 
+  /** Why api-server #i is not running: how it exited and its last output. */
+  async #notRunning(i: number): Promise<Error> {
+    const child = this.#apis[i];
+    if (!child) return new Error(`api-${i + 1} was never started`);
+    const { code, signal } = await child.exited;
+    return new Error(`api-${i + 1} is not running (exited ${signal ?? `with ${code}`}):\n${child.tail()}`);
+  }
+
   /** Sends `signal` to api-server #i (only ever a process this stack started). */
   signalApi(i: number, signal: NodeJS.Signals): void {
     const child = this.api(i);
-    if (!child) throw new Error(`api-${i + 1} is not running`);
+    if (!child) throw new Error(`api-${i + 1} is not running:\n${this.#apis[i]?.tail() ?? ''}`);
     process.kill(child.pid, signal);
     if (signal === 'SIGSTOP') this.#stopped.add(i);
     if (signal === 'SIGCONT') this.#stopped.delete(i);
@@ -216,7 +224,7 @@ export class FaultStack {
   /** SIGTERM api-server #i; resolves with its exit and how long it took. */
   async terminateApi(i: number): Promise<{ code: number | null; signal: string | null; ms: number }> {
     const child = this.api(i);
-    if (!child) throw new Error(`api-${i + 1} is not running`);
+    if (!child) throw await this.#notRunning(i);
     const started = performance.now();
     process.kill(child.pid, 'SIGTERM');
     const { code, signal } = await child.exited;

@@ -83,7 +83,12 @@ export class LoadGenerator {
   start(): this {
     this.#startedAt = performance.now();
     this.#timer = setInterval(() => this.#tick(), TICK_MS);
+    this.#timer.unref(); // a test that fails before stop() must not keep the process alive
     return this;
+  }
+
+  get running(): boolean {
+    return this.#timer !== null;
   }
 
   /** Stops sending, waits for the requests in flight, closes the pool. */
