@@ -47,13 +47,13 @@ export function adminConnectionOptions<T>(y: Argv<T>) {
 
 /**
  * Runs one admin call for `command`: 2 (usage) without a token or with a bad URL or id, 1 with a
- * one-line reason when the gateway refused or failed, else what `call` returns (0).
+ * one-line reason when the gateway refused or failed, else the code `call` returns (0 when none).
  */
 export async function runAdminCall(
   command: string,
   options: AdminCommandOptions,
   io: CommandIo,
-  call: (client: AdminClient) => Promise<void>,
+  call: (client: AdminClient) => Promise<unknown>,
   id?: string,
 ): Promise<number> {
   if (!options.token) {
@@ -72,8 +72,8 @@ export async function runAdminCall(
     return EXIT_USAGE;
   }
   try {
-    await call(client);
-    return EXIT_OK;
+    const code = await call(client);
+    return typeof code === 'number' ? code : EXIT_OK;
   } catch (err) {
     const code = isFloodgateError(err) ? `${err.code}: ` : '';
     io.stderr(`${command}: ${code}${(err as Error).message.split('\n')[0]}\n`);

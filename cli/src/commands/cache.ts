@@ -1,6 +1,5 @@
-import { isFloodgateError } from '@floodgate/shared';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
-import { AdminClient } from '../admin-client.js';
+import { adminConnectionOptions, defaultIo, runAdminCall } from './admin-command.js';
 import { type CommandIo, EXIT_OK, EXIT_UNHEALTHY, EXIT_USAGE } from './status.js';
 
 /** Keys and prefixes the api-servers accept. */
@@ -38,11 +37,6 @@ interface CacheClearAnswer {
   instances: InstanceView[];
 }
 
-const defaultIo: CommandIo = {
-  stdout: (t) => process.stdout.write(t),
-  stderr: (t) => process.stderr.write(t),
-};
-
 /**
  * `floodgate cache stats|clear` against the gateway's cache admin API, which fans out to every
  * api-server. Returns 0 when every instance answered, 1 when the gateway failed or any instance
@@ -50,29 +44,18 @@ const defaultIo: CommandIo = {
  */
 export async function runCache(what: CacheAction, options: CacheOptions, io: CommandIo = defaultIo) {
   const command = `floodgate cache ${what.action}`;
-  if (!options.token) {
-    io.stderr(`${command}: an admin session token is required (--token or FLOODGATE_TOKEN)\n`);
-    return EXIT_USAGE;
-  }
-  if (what.action === 'clear') {
-    if (what.key !== undefined && what.prefix !== undefined) {
-      io.stderr(`${command}: give --key or --prefix, not both\n`);
-      return EXIT_USAGE;
+  return runAdminCall(command, options, io, async (client) => {
+    if (what.action === 'clear') {
+      if (what.key !== undefined && what.prefix !== undefined) {
+        io.stderr(`${command}: give --key or --prefix, not both\n`);
+        return EXIT_USAGE;
+      }
+      const value = what.key ?? what.prefix;
+      if (value !== undefined && !KEY.test(value)) {
+        io.stderr(`${command}: a key or prefix is 1-200 letters, digits and : . _ -\n`);
+        return EXIT_USAGE;
+      }
     }
-    const value = what.key ?? what.prefix;
-    if (value !== undefined && !KEY.test(value)) {
-      io.stderr(`${command}: a key or prefix is 1-200 letters, digits and : . _ -\n`);
-      return EXIT_USAGE;
-    }
-  }
-  let client: AdminClient;
-  try {
-    client = new AdminClient({ baseUrl: options.url, token: options.token, timeoutMs: options.timeoutMs });
-  } catch (err) {
-    io.stderr(`${command}: ${(err as Error).message}\n`);
-    return EXIT_USAGE;
-  }
-  try {
     let instances: InstanceView[];
     if (what.action === 'stats') {
       const stats = await client.request<CacheStatsAnswer>('GET', '/api/v1/admin/cache');
@@ -85,22 +68,18 @@ export async function runCache(what: CacheAction, options: CacheOptions, io: Com
       io.stdout(options.json ? `${JSON.stringify(cleared, null, 2)}\n` : formatCacheClear(cleared));
       instances = cleared.instances;
     }
-    const failed = instances.filter((i) => !i.ok);
     if (instances.length === 0) {
       io.stderr(`${command}: the load balancer lists no api-servers\n`);
       return EXIT_UNHEALTHY;
     }
+    const failed = instances.filter((i) => !i.ok);
     if (failed.length > 0) {
       const which = failed.map((i) => `${i.id} (${i.error ?? 'failed'})`).join(', ');
       io.stderr(`${command}: ${failed.length} of ${instances.length} api-servers did not answer: ${which}\n`);
       return EXIT_UNHEALTHY;
     }
     return EXIT_OK;
-  } catch (err) {
-    const code = isFloodgateError(err) ? `${err.code}: ` : '';
-    io.stderr(`${command}: ${code}${(err as Error).message.split('\n')[0]}\n`);
-    return EXIT_UNHEALTHY;
-  }
+  });
 }
 
 const pct = (x: number | null) => (x === null ? '-' : `${(x * 100).toFixed(1)} %`);
@@ -166,22 +145,7 @@ export const cacheCommand: CommandModule<object, CacheArgv> = {
   command: 'cache <command>',
   describe: 'Cache stats and clearing across every api-server (admin token required)',
   builder: (y: Argv) =>
-    y
-      .option('url', {
-        type: 'string',
-        nargs: 1,
-        default: process.env.FLOODGATE_URL || 'http://localhost:8080',
-        defaultDescription: 'FLOODGATE_URL or http://localhost:8080',
-        describe: 'Gateway base URL',
-      })
-      .option('token', {
-        type: 'string',
-        nargs: 1,
-        default: process.env.FLOODGATE_TOKEN || undefined,
-        defaultDescription: 'FLOODGATE_TOKEN',
-        describe: 'Admin session token (from POST /api/v1/auth/login)',
-      })
-      .option('json', { type: 'boolean', default: false, describe: 'Print JSON' })
+    adminConnectionOptions(y)
       .command('stats', 'Hits, misses and sizes per level, summed and per instance', {}, (argv) =>
         finish({ action: 'stats' }, argv as unknown as ArgumentsCamelCase<CacheArgv>),
       )

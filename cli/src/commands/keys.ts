@@ -1,7 +1,6 @@
-import { isFloodgateError } from '@floodgate/shared';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
-import { AdminClient } from '../admin-client.js';
-import { type CommandIo, EXIT_OK, EXIT_UNHEALTHY, EXIT_USAGE } from './status.js';
+import { adminConnectionOptions, defaultIo, runAdminCall } from './admin-command.js';
+import { type CommandIo, EXIT_OK, EXIT_USAGE } from './status.js';
 
 /** Tiers a key can be created with (the gateway validates too). */
 export const KEY_TIERS = ['anonymous', 'free', 'pro', 'enterprise'] as const;
@@ -29,11 +28,6 @@ export interface KeysOptions {
   timeoutMs?: number;
 }
 
-const defaultIo: CommandIo = {
-  stdout: (t) => process.stdout.write(t),
-  stderr: (t) => process.stderr.write(t),
-};
-
 /**
  * `floodgate keys create|list|revoke` against the gateway's admin API. Returns 0 on success, 1 when
  * the gateway refused or failed (not found, conflict, unreachable: one line on stderr saying why),
@@ -45,18 +39,7 @@ export async function runKeys(
   io: CommandIo = defaultIo,
 ): Promise<number> {
   const command = `floodgate keys ${what.action}`;
-  if (!options.token) {
-    io.stderr(`${command}: an admin session token is required (--token or FLOODGATE_TOKEN)\n`);
-    return EXIT_USAGE;
-  }
-  let client: AdminClient;
-  try {
-    client = new AdminClient({ baseUrl: options.url, token: options.token, timeoutMs: options.timeoutMs });
-  } catch (err) {
-    io.stderr(`${command}: ${(err as Error).message}\n`);
-    return EXIT_USAGE;
-  }
-  try {
+  return runAdminCall(command, options, io, async (client) => {
     switch (what.action) {
       case 'create': {
         const created = await client.request<KeyView & { key: string }>('POST', '/api/v1/admin/keys', {
@@ -89,14 +72,9 @@ export async function runKeys(
         return EXIT_OK;
       }
     }
-  } catch (err) {
-    const code = isFloodgateError(err) ? `${err.code}: ` : '';
-    io.stderr(`${command}: ${code}${(err as Error).message.split('\n')[0]}\n`);
-    return EXIT_UNHEALTHY;
-  }
+  });
 }
 
-/** A plain table of keys. */
 export function formatKeys(keys: readonly KeyView[]): string {
   if (keys.length === 0) return 'no API keys\n';
   const rows = keys.map((k) => [
@@ -124,24 +102,6 @@ interface KeysArgv {
   json: boolean;
 }
 
-const connection = (y: Argv) =>
-  y
-    .option('url', {
-      type: 'string',
-      nargs: 1,
-      default: process.env.FLOODGATE_URL || 'http://localhost:8080',
-      defaultDescription: 'FLOODGATE_URL or http://localhost:8080',
-      describe: 'Gateway base URL',
-    })
-    .option('token', {
-      type: 'string',
-      nargs: 1,
-      default: process.env.FLOODGATE_TOKEN || undefined,
-      defaultDescription: 'FLOODGATE_TOKEN',
-      describe: 'Admin session token (from POST /api/v1/auth/login)',
-    })
-    .option('json', { type: 'boolean', default: false, describe: 'Print JSON' });
-
 const finish = async (what: KeysAction, argv: ArgumentsCamelCase<KeysArgv>) => {
   process.exitCode = await runKeys(what, { url: argv.url, token: argv.token, json: argv.json });
 };
@@ -150,7 +110,7 @@ export const keysCommand: CommandModule<object, KeysArgv> = {
   command: 'keys <command>',
   describe: 'Create, list and revoke API keys (admin token required)',
   builder: (y: Argv) =>
-    connection(y)
+    adminConnectionOptions(y)
       .command(
         'create',
         'Create a key; it is printed once',
