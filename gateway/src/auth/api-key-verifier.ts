@@ -5,6 +5,7 @@ import {
   type EventBus,
   FloodgateError,
   type Logger,
+  OutageLogger,
   systemClock,
 } from '@floodgate/shared';
 import { LRUCache } from 'lru-cache';
@@ -70,13 +71,15 @@ export class ApiKeyVerifier {
   #epoch = 0;
   #used = new Set<number>();
   #flushTimer: NodeJS.Timeout | null = null;
-  #databaseFailing = false;
+  /** Logs only when PostgreSQL starts or stops failing, not once per lookup. */
+  readonly #database: OutageLogger;
 
   constructor(lookup: ApiKeyLookup, options: ApiKeyVerifierOptions) {
     this.#lookup = lookup;
     this.#hash = createApiKeyHasher(options.secret);
     this.#clock = options.clock ?? systemClock;
     this.#logger = options.logger;
+    this.#database = new OutageLogger(options.logger, 'API key store');
     this.#maxPending = options.maxPendingLookups ?? 1000;
     const clock = this.#clock;
     // TTLs on our clock, checked on every read (no timers); +1: lru-cache reads a start of 0 as "none".
@@ -202,10 +205,10 @@ export class ApiKeyVerifier {
       try {
         row = await this.#lookup.findActiveByHash(keyHash);
       } catch (err) {
-        this.#reportDatabase(err);
+        this.#database.failed(err);
         throw new FloodgateError('DEPENDENCY_UNAVAILABLE', 'API key store is unavailable', { cause: err });
       }
-      this.#reportDatabase(null);
+      this.#database.succeeded();
       // The index found the row by hash; compare again in constant time, and the visible prefix too.
       if (
         row === null ||
@@ -238,21 +241,5 @@ export class ApiKeyVerifier {
     } finally {
       this.#pending.delete(keyHash);
     }
-  }
-
-  /** Logs only when PostgreSQL starts or stops failing, not once per lookup. */
-  #reportDatabase(err: unknown): void {
-    if (err === null) {
-      if (this.#databaseFailing) this.#logger?.info('API key store reachable again');
-      this.#databaseFailing = false;
-      return;
-    }
-    if (!this.#databaseFailing) {
-      this.#logger?.warn(
-        { err: err instanceof Error ? err.message : String(err) },
-        'API key store unavailable',
-      );
-    }
-    this.#databaseFailing = true;
   }
 }

@@ -5,6 +5,7 @@ import {
   type EventBus,
   FloodgateError,
   type Logger,
+  OutageLogger,
   systemClock,
 } from '@floodgate/shared';
 import { LRUCache } from 'lru-cache';
@@ -53,18 +54,18 @@ class PendingLookup {
 export class SessionVerifier {
   readonly #lookup: SessionLookup;
   readonly #clock: Clock;
-  readonly #logger: Logger | undefined;
   readonly #cacheTtlMs: number;
   readonly #maxPending: number;
   readonly #sessions: LRUCache<string, VerifiedSession>;
   readonly #unknown: LRUCache<string, true>;
   readonly #pending = new Map<string, PendingLookup>();
-  #databaseFailing = false;
+  /** Logs only when PostgreSQL starts or stops failing, not once per lookup. */
+  readonly #database: OutageLogger;
 
   constructor(lookup: SessionLookup, options: SessionVerifierOptions) {
     this.#lookup = lookup;
     this.#clock = options.clock ?? systemClock;
-    this.#logger = options.logger;
+    this.#database = new OutageLogger(options.logger, 'session store');
     this.#cacheTtlMs = options.cacheTtlMs;
     this.#maxPending = options.maxPendingLookups ?? 1000;
     const clock = this.#clock;
@@ -138,10 +139,10 @@ export class SessionVerifier {
       try {
         record = await this.#lookup.findActive(tokenHash);
       } catch (err) {
-        this.#reportDatabase(err);
+        this.#database.failed(err);
         throw new FloodgateError('DEPENDENCY_UNAVAILABLE', 'Session store is unavailable', { cause: err });
       }
-      this.#reportDatabase(null);
+      this.#database.succeeded();
       if (pending.revoked) return null;
       const remainingMs = record === null ? 0 : record.expiresAt.getTime() - this.#clock.now();
       if (record === null || remainingMs <= 0) {
@@ -164,21 +165,5 @@ export class SessionVerifier {
     } finally {
       this.#pending.delete(tokenHash);
     }
-  }
-
-  /** Logs only when PostgreSQL starts or stops failing, not once per lookup. */
-  #reportDatabase(err: unknown): void {
-    if (err === null) {
-      if (this.#databaseFailing) this.#logger?.info('session store reachable again');
-      this.#databaseFailing = false;
-      return;
-    }
-    if (!this.#databaseFailing) {
-      this.#logger?.warn(
-        { err: err instanceof Error ? err.message : String(err) },
-        'session store unavailable',
-      );
-    }
-    this.#databaseFailing = true;
   }
 }
