@@ -31,7 +31,7 @@ export function formatBanner(
   }
   const local = (port: number, path = '') => `http://localhost:${port}${path}`;
   lines.push(
-    `Gateway:       ${local(options.gatewayPort)}  (dashboard ${local(options.gatewayPort, '/dashboard/')})`,
+    `Gateway:       ${local(options.gatewayPort)}  (admin summary ${local(options.gatewayPort, '/api/v1/admin/dashboard')})`,
   );
   lines.push(`Load balancer: ${local(options.lbPort)}  (status ${local(options.lbPort, '/lb/status')})`);
   lines.push(`API servers:   ${options.apiPorts.map((p) => local(p)).join(', ')}`);
