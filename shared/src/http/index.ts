@@ -1,8 +1,14 @@
 export { drainServer, trackConnections } from './drain-server.js';
 export { connectionTokens, HOP_BY_HOP_HEADERS } from './hop-by-hop.js';
 export { listen } from './listen.js';
+export { parseQuery, parseWith, readBodyWith, type ValidationIssue, validationFailed } from './parse-with.js';
 export { readJsonBody } from './read-json-body.js';
 export { type RouteMatch, type RouteResult, Router } from './router.js';
 export { sendError, sendJson } from './send-json.js';
 export { shutdownServer } from './shutdown-server.js';
+export {
+  createTokenOrLoopbackGuard,
+  isLoopbackAddress,
+  type TokenOrLoopbackGuardOptions,
+} from './token-or-loopback-guard.js';
 export { refuseUpgrade } from './upgrade-error.js';
