@@ -1,5 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import {
+  ApiKeyChangeAnswer,
+  ApiKeyPage,
+  CreatedApiKeyAnswer,
+  RateLimitOverviewAnswer,
+} from '@floodgate/shared/admin-api';
 import { deleteRedisPrefix, TEST_REDIS_URL, uniqueRedisPrefix } from '@floodgate/shared/testing/index';
 import { type FakeBalancer, type RecordedRequest, startFakeBalancer } from './test-support/fake-balancer.js';
 import { type CallResult, call } from './test-support/http-call.js';
@@ -8,7 +14,7 @@ import { startTestGateway, type TestGateway } from './test-support/start-test-ga
 
 const opts = { timeout: 10_000 };
 const SECRET = 'gateway-keys-test-secret-at-least-32-chars';
-type Envelope = { error: { code: string; requestId: string } };
+type Envelope = { error: { code: string; message: string; requestId: string } };
 interface Created {
   id: number;
   key: string;
@@ -72,7 +78,7 @@ describe('API keys across two gateways (real PostgreSQL and Redis)', () => {
   const create = async (name: string, tier: string) => {
     const res = await admin(a, 'POST', '/api/v1/admin/keys', { name, tier });
     assert.equal(res.status, 201, res.body.toString());
-    return res.json<Created>();
+    return CreatedApiKeyAnswer.parse(res.json()).data;
   };
 
   it('creates a key shown once, lists keys without secrets, and validates input', opts, async () => {
@@ -82,6 +88,7 @@ describe('API keys across two gateways (real PostgreSQL and Redis)', () => {
     assert.equal(created.tier, 'pro');
     const list = await admin(b, 'GET', '/api/v1/admin/keys');
     assert.equal(list.status, 200);
+    assert.ok(ApiKeyPage.parse(list.json()).data.some((k) => k.id === created.id));
     const text = list.body.toString();
     assert.ok(text.includes(created.prefix));
     assert.ok(!text.includes(created.key.slice(12)), 'never the secret');
@@ -90,6 +97,7 @@ describe('API keys across two gateways (real PostgreSQL and Redis)', () => {
     const bad = await admin(a, 'POST', '/api/v1/admin/keys', { name: '', tier: 'platinum' });
     assert.equal(bad.status, 400);
     assert.equal(bad.json<Envelope>().error.code, 'VALIDATION_FAILED');
+    assert.match(bad.json<Envelope>().error.message, /^Invalid request body: name: .+; tier: /);
     const conflict = await admin(a, 'POST', '/api/v1/admin/keys', { name: 'acme', tier: 'free' });
     assert.equal(conflict.status, 409);
     const user = await fx.login('user', 'enterprise');
@@ -150,17 +158,12 @@ describe('API keys across two gateways (real PostgreSQL and Redis)', () => {
       for (let i = 0; i < 5; i++) assert.equal((await withKey(a, created.key)).status, 200);
       // Gateway a's first heartbeat ran before b existed; a later one (every second) sees both.
       const liveGateways = async () =>
-        (await admin(a, 'GET', '/api/v1/admin/rate-limits')).json<{ liveGateways: number }>().liveGateways;
+        RateLimitOverviewAnswer.parse((await admin(a, 'GET', '/api/v1/admin/rate-limits')).json()).data
+          .liveGateways;
       await within(2500, async () => (await liveGateways()) === 2);
       const res = await admin(a, 'GET', '/api/v1/admin/rate-limits');
       assert.equal(res.status, 200);
-      const body = res.json<{
-        mode: string;
-        liveGateways: number;
-        tiers: { tier: string; limit: number; windowMs: number; failMode: string }[];
-        routes: { policy: string; path: string; limit: number }[];
-        topConsumers: { subject: string; policy: string; used: number; limit: number }[];
-      }>();
+      const body = RateLimitOverviewAnswer.parse(res.json()).data;
       assert.equal(body.mode, 'shared');
       assert.equal(body.liveGateways, 2);
       assert.deepEqual(
@@ -183,6 +186,32 @@ describe('API keys across two gateways (real PostgreSQL and Redis)', () => {
     },
   );
 
+  it('lists every key, past 1,000, by cursor: no duplicates, no gaps', opts, async () => {
+    // 1,005 keys of one consumer, inserted in one statement (hashes are random, never used).
+    await fx.pool.query(
+      `WITH c AS (INSERT INTO consumers (name, tier) VALUES ('bulk', 'free') RETURNING id)
+       INSERT INTO api_keys (consumer_id, prefix, key_hash)
+       SELECT c.id, 'bulk' || lpad(g::text, 5, '0'), encode(sha256(('bulk' || g)::bytea), 'hex')
+         FROM c, generate_series(1, 1005) g`,
+    );
+    const { rows } = await fx.pool.query<{ id: number }>('SELECT id FROM api_keys ORDER BY id');
+    const seen: number[] = [];
+    let cursor: string | null = null;
+    for (let page = 0; page < 50; page++) {
+      const res = await admin(b, 'GET', `/api/v1/admin/keys${cursor ? `?cursor=${cursor}` : ''}`);
+      assert.equal(res.status, 200, res.body.toString());
+      const body = ApiKeyPage.parse(res.json());
+      assert.ok(body.data.length <= 100, 'pages of the default limit');
+      seen.push(...body.data.map((k) => k.id));
+      cursor = body.nextCursor;
+      if (cursor === null) break;
+    }
+    assert.deepEqual(
+      seen,
+      rows.map((r) => r.id),
+    );
+  });
+
   it('forged, malformed and unknown keys are 401 INVALID_API_KEY, never anonymous', opts, async () => {
     const created = await create('initech', 'free');
     const forged = `${created.key.slice(0, 12)}${'A'.repeat(43)}`;
@@ -203,7 +232,9 @@ describe('API keys across two gateways (real PostgreSQL and Redis)', () => {
     assert.equal((await withKey(b, created.key)).status, 200, 'cached on both gateways');
     const revoked = await admin(a, 'DELETE', `/api/v1/admin/keys/${created.id}`);
     assert.equal(revoked.status, 200);
-    assert.ok(revoked.json<{ revokedAt: string }>().revokedAt);
+    const change = ApiKeyChangeAnswer.parse(revoked.json()).data;
+    assert.ok(change.revokedAt);
+    assert.equal(change.propagated, true);
     assert.equal((await withKey(a, created.key)).status, 401, 'at once on the gateway that revoked it');
     const elapsed = await within(1000, async () => (await withKey(b, created.key)).status === 401);
     assert.ok(elapsed < 1000);
@@ -216,7 +247,7 @@ describe('API keys across two gateways (real PostgreSQL and Redis)', () => {
     assert.equal((await withKey(b, created.key)).headers['x-ratelimit-limit'], '1000');
     const patched = await admin(a, 'PATCH', `/api/v1/admin/keys/${created.id}`, { tier: 'enterprise' });
     assert.equal(patched.status, 200);
-    assert.equal(patched.json<{ tier: string }>().tier, 'enterprise');
+    assert.equal(ApiKeyChangeAnswer.parse(patched.json()).data.tier, 'enterprise');
     await within(1000, async () => (await withKey(b, created.key)).headers['x-ratelimit-limit'] === '100000');
   });
 });
@@ -236,7 +267,7 @@ describe('API keys without Redis', () => {
           headers: auth,
           body: JSON.stringify({ name: 'solo', tier: 'pro' }),
         })
-      ).json<Created>();
+      ).json<{ data: Created }>().data;
       const use = () => call(gw.port, { path: '/api/v1/x', headers: { 'x-api-key': created.key } });
       assert.equal((await use()).status, 200);
       const revoked = await call(gw.port, {

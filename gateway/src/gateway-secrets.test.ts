@@ -54,7 +54,7 @@ describe('secrets never reach logs or error bodies (captured logs, real PostgreS
         body: JSON.stringify({ name: 'leaky', tier: 'pro' }),
       });
       assert.equal(created.status, 201);
-      const key = created.json<{ key: string }>().key;
+      const key = created.json<{ data: { key: string } }>().data.key;
       const forged = `${key.slice(0, 12)}${'Z'.repeat(43)}`;
       const revokedKey = await call(gw.port, {
         method: 'POST',
@@ -62,7 +62,7 @@ describe('secrets never reach logs or error bodies (captured logs, real PostgreS
         headers: { authorization: `Bearer ${admin.token}`, 'content-type': 'application/json' },
         body: JSON.stringify({ name: 'leaky-2', tier: 'free' }),
       });
-      const revoked = revokedKey.json<{ id: number; key: string }>();
+      const revoked = revokedKey.json<{ data: { id: number; key: string } }>().data;
       await call(gw.port, {
         method: 'DELETE',
         path: `/api/v1/admin/keys/${revoked.id}`,

@@ -21,6 +21,7 @@ import {
 import { createApiKeyAdminRoutes } from './admin/api-keys.js';
 import { createBalancerAdminRoutes } from './admin/balancer-admin.js';
 import { createCacheAdminRoutes } from './admin/cache-admin.js';
+import { createOpenApiAdminRoutes } from './admin/openapi-route.js';
 import { createRateLimitAdminRoutes } from './admin/rate-limits.js';
 import { AdmissionController } from './admission/admission-controller.js';
 import { AdmissionMetrics } from './admission/admission-metrics.js';
@@ -157,6 +158,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
       }),
       ...createCacheAdminRoutes({ upstream, basePath, internalToken: config.internalToken }),
       ...createBalancerAdminRoutes({ upstream, basePath, token: config.lbAdminToken }),
+      ...createOpenApiAdminRoutes(),
     ],
     dashboardExtras: () => ({
       rateLimit: { mode: rl?.limiter.mode ?? 'off', liveGateways: rl?.liveGateways?.count ?? 1 },

@@ -10,20 +10,9 @@ export {
   type AdminHandler,
   type AdminHandlerOptions,
   createAdminHandler,
-  isLoopbackAddress,
 } from './admin/create-admin-handler.js';
-export {
-  Backend,
-  type BackendOptions,
-  type BackendStatus,
-  type UpstreamOptions,
-} from './backends/backend.js';
-export {
-  AddBackendBody,
-  type BackendListResponse,
-  type BackendResponse,
-  registerBackendAdminRoutes,
-} from './backends/backend-admin-routes.js';
+export { Backend, type BackendOptions, type UpstreamOptions } from './backends/backend.js';
+export { registerBackendAdminRoutes } from './backends/backend-admin-routes.js';
 export {
   BackendPool,
   type BackendPoolOptions,
@@ -48,9 +37,8 @@ export {
 } from './breakers/backend-breaker.js';
 export { BucketRotation } from './breakers/bucket-rotation.js';
 export {
-  type CircuitBreakerListResponse,
-  type CircuitBreakerResponse,
   registerCircuitBreakerAdminRoutes,
+  toCircuitBreakerStatus,
 } from './breakers/circuit-breaker-admin-routes.js';
 export {
   HealthChecker,
@@ -72,6 +60,5 @@ export { RetryBudget } from './proxy/retry-budget.js';
 export { mayRetryAfterSent } from './proxy/retry-policy.js';
 export { BACKEND_ID_HEADER } from './proxy/upstream-exchange.js';
 export type { LbHealth } from './routes/health-route.js';
-export type { LbStatus } from './routes/lb-status-route.js';
 export { pickSticky, stickyClientKey } from './websocket/sticky-pick.js';
 export { WebSocketProxy } from './websocket/websocket-proxy.js';

@@ -71,7 +71,7 @@ describe('load-balancer config', () => {
       for (let i = 0; i < 8; i++) ids.push((await call(`${lb.url}/w`)).json<EchoBody>().id);
       assert.equal(ids.join(''), 'aabaaaba');
       assert.equal(
-        (await call(`${lb.url}/lb/status`)).json<{ algorithm: string }>().algorithm,
+        (await call(`${lb.url}/lb/status`)).json<{ data: { algorithm: string } }>().data.algorithm,
         'weighted-round-robin',
       );
     } finally {

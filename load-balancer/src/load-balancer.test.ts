@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { type LbStatus, LbStatusAnswer } from '@floodgate/shared/admin-api';
 import type { LbHealth } from './routes/health-route.js';
-import type { LbStatus } from './routes/lb-status-route.js';
 import { call } from './test-support/http-call.js';
 import { type EchoBody, echoHandler, startBackend, type TestBackend } from './test-support/start-backend.js';
 import { startTestLoadBalancer, type TestLoadBalancer } from './test-support/start-test-load-balancer.js';
@@ -58,9 +58,9 @@ describe('createLoadBalancer', () => {
   });
 
   it('reports per-backend counters, in-flight requests and latency on /lb/status', async () => {
-    const before = (await call(`${lb.url}/lb/status`)).json<LbStatus>();
+    const before = LbStatusAnswer.parse((await call(`${lb.url}/lb/status`)).json()).data;
     assert.equal(before.algorithm, 'round-robin');
-    assert.equal(typeof before.uptime, 'number');
+    assert.equal(typeof before.uptimeMs, 'number');
     assert.deepEqual(
       before.backends.map((b) => [
         b.id,
@@ -80,19 +80,19 @@ describe('createLoadBalancer', () => {
     for (let i = 0; i < (3 - next) % 3; i++) await call(`${lb.url}/warm`);
     const held = call(`${lb.url}/held`);
     await heldArrived;
-    const during = (await call(`${lb.url}/lb/status`)).json<LbStatus>();
+    const during = LbStatusAnswer.parse((await call(`${lb.url}/lb/status`)).json()).data;
     assert.equal(during.backends[0]?.inFlight, 1);
     releaseHeld();
     assert.equal((await held).status, 200);
 
-    const afterStatus = (await call(`${lb.url}/lb/status`)).json<LbStatus>();
+    const afterStatus = LbStatusAnswer.parse((await call(`${lb.url}/lb/status`)).json()).data;
     const total = (s: LbStatus) => s.backends.reduce((n, b) => n + b.requests, 0);
     assert.equal(total(afterStatus), total(before) + ((3 - next) % 3) + 1, 'local routes are not counted');
     for (const b of afterStatus.backends) {
       assert.equal(b.inFlight, 0);
       assert.equal(b.failures, 0);
-      assert.equal(typeof b.latencyMs.p50, 'number');
-      assert.ok((b.latencyMs.p99 as number) >= (b.latencyMs.p50 as number));
+      assert.equal(typeof b.latency.p50Ms, 'number');
+      assert.ok((b.latency.p99Ms as number) >= (b.latency.p50Ms as number));
     }
   });
 

@@ -27,6 +27,3 @@ export function tagOf(key: string): string {
 export function resourceWriteTags(id: number): string[] {
   return [resourceKey(id), LIST_TAG];
 }
-
-/** Keys and prefixes accepted by the cache admin API. */
-export const CACHE_KEY_PATTERN = /^[A-Za-z0-9:._-]{1,200}$/;

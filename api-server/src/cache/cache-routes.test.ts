@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { get as httpGet, type IncomingMessage } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import { CacheClearResultAnswer, CacheInstanceStats } from '@floodgate/shared/admin-api';
 import { deleteRedisPrefix, TEST_REDIS_URL, uniqueRedisPrefix } from '@floodgate/shared/testing/index';
 import { createInternalAuth } from '../http/internal-auth.js';
 import { cacheStats, waitCoherent } from '../testing/cache-cluster.js';
@@ -137,7 +138,7 @@ describe('stats, metrics and control', () => {
   test('stats count per level; metrics are exported under floodgate_cache_*', async () => {
     await get(one, '/api/v1/resources/5');
     await get(one, '/api/v1/resources/5');
-    const s = await cacheStats(one.baseUrl);
+    const s = CacheInstanceStats.parse(await cacheStats(one.baseUrl));
     assert.equal(s.instanceId, 'one');
     assert.ok(s.l1.hits >= 1 && s.l1.misses >= 1 && s.l1.entries >= 1 && s.l1.bytes > 0);
     assert.equal(s.l2.configured, true);
@@ -174,7 +175,10 @@ describe('stats, metrics and control', () => {
 
     const byKey = await clear({ key: 'resource:1' });
     assert.equal(byKey.status, 200);
-    assert.deepEqual(byKey.body.cleared, { l1: 1, l2: 'deleted 1' });
+    assert.deepEqual(CacheClearResultAnswer.parse(byKey.body).data.cleared, {
+      l1Entries: 1,
+      l2: { result: 'deleted', deleted: 1 },
+    });
     assert.equal((await get(one, '/api/v1/resources/1')).headers.get('x-cache'), 'MISS');
     assert.equal(
       (await get(one, '/api/v1/resources/2')).headers.get('x-cache'),
@@ -183,11 +187,11 @@ describe('stats, metrics and control', () => {
     );
 
     const byPrefix = await clear({ prefix: 'resource:' });
-    assert.ok(byPrefix.body.cleared.l1 >= 2);
+    assert.ok(byPrefix.body.data.cleared.l1Entries >= 2);
     assert.equal((await get(one, '/api/v1/resources/2')).headers.get('x-cache'), 'MISS');
 
     const all = await clear({});
-    assert.match(all.body.cleared.l2, /^new namespace \d+$/);
+    assert.equal(all.body.data.cleared.l2.result, 'new_namespace');
     assert.equal((await cacheStats(one.baseUrl)).l1.entries, 0);
 
     for (const bad of [{ key: 'a b' }, { key: 'x', prefix: 'y' }, { nope: 1 }]) {
@@ -203,6 +207,8 @@ describe('stats, metrics and control', () => {
     const open = createInternalAuth(null);
     assert.doesNotThrow(() => open(req('127.0.0.1')));
     assert.doesNotThrow(() => open(req('::1')));
+    assert.doesNotThrow(() => open(req('127.0.0.2')), 'all of 127.0.0.0/8 is loopback');
+    assert.doesNotThrow(() => open(req('::ffff:127.0.0.2')));
     assert.throws(() => open(req('10.0.0.7')), { code: 'FORBIDDEN' });
     const guarded = createInternalAuth('s3cret');
     assert.doesNotThrow(() => guarded(req('10.0.0.7', 'Bearer s3cret')));

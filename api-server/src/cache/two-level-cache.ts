@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Queryable } from '@floodgate/database';
 import type { ApiServerConfig, Clock, Logger, Pool } from '@floodgate/shared';
+import type { CacheCleared } from '@floodgate/shared/admin-api';
 import { toPublicError } from '../http/public-error.js';
 import { isListKey, LIST_TAG, tagOf } from './cache-keys.js';
 import type { CacheMetrics } from './cache-metrics.js';
@@ -192,7 +193,9 @@ export class TwoLevelCache {
   }
 
   /** Admin: drops cached values on this instance (L1) and in L2 (all, one key, or a key prefix). */
-  async clear(scope: { key?: string; prefix?: string } = {}): Promise<{ l1: number; l2: string }> {
+  async clear(
+    scope: { key?: string; prefix?: string } = {},
+  ): Promise<{ l1: number; l2: CacheCleared['l2'] }> {
     let l1: number;
     if (scope.key !== undefined) {
       const key = scope.key;
@@ -208,13 +211,16 @@ export class TwoLevelCache {
       this.#flights.invalidateWhere(() => true);
     }
     const l2 = this.#l2;
-    if (l2 === null) return { l1, l2: 'none' };
+    if (l2 === null) return { l1, l2: { result: 'none' } };
     try {
-      if (scope.key !== undefined) return { l1, l2: `deleted ${await l2.deleteKey(scope.key)}` };
-      if (scope.prefix !== undefined) return { l1, l2: `deleted ${await l2.deletePrefix(scope.prefix)}` };
-      return { l1, l2: `new namespace ${await l2.bumpEpoch()}` };
+      if (scope.key !== undefined)
+        return { l1, l2: { result: 'deleted', deleted: await l2.deleteKey(scope.key) } };
+      if (scope.prefix !== undefined) {
+        return { l1, l2: { result: 'deleted', deleted: await l2.deletePrefix(scope.prefix) } };
+      }
+      return { l1, l2: { result: 'new_namespace', namespace: await l2.bumpEpoch() } };
     } catch (err) {
-      return { l1, l2: `unavailable: ${(err as Error).message}` };
+      return { l1, l2: { result: 'unavailable', error: (err as Error).message } };
     }
   }
 

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { type JsonBody, request } from './start-test-api.js';
 
-/** GET /internal/cache of one instance. */
+/** GET /internal/cache of one instance (its `data`). */
 export async function cacheStats(baseUrl: string, token?: string): Promise<JsonBody> {
   const res = await request(baseUrl, 'GET', '/internal/cache', { token });
   assert.equal(res.status, 200, JSON.stringify(res.body));
-  return res.body;
+  return res.body.data;
 }
 
 /** Polls `check` every 20 ms until it holds; fails after `timeoutMs`. */

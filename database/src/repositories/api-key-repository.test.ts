@@ -95,7 +95,7 @@ describe('ApiKeyRepository', () => {
 
   test('list never exposes a hash or secret; revoke is idempotent and ends lookups', async () => {
     const created = await keys.create({ name: 'initech', tier: 'free' }, hash);
-    const listed = await keys.list();
+    const { keys: listed } = await keys.list();
     const mine = listed.find((k) => k.id === created.id);
     assert.ok(mine);
     assert.deepEqual(Object.keys(mine).sort(), [

@@ -1,6 +1,6 @@
 import { FloodgateError, type Pool } from '@floodgate/shared';
 import { generateApiKey } from '../api-key.js';
-import { isStorableId } from './queryable.js';
+import { isStorableId, MAX_INT_ID } from './queryable.js';
 import type { Tier } from './session-repository.js';
 
 /** An API key as admins see it: never its secret or hash. */
@@ -44,7 +44,7 @@ interface InfoRow {
 
 const INFO_COLUMNS = `k.id, k.prefix, k.consumer_id, c.name, c.tier, k.created_at, k.last_used_at, k.revoked_at`;
 const UNIQUE_VIOLATION = '23505';
-/** Longest list an admin call returns. */
+/** Largest page of keys one call returns. */
 export const MAX_API_KEY_LIST = 1000;
 
 /**
@@ -132,14 +132,22 @@ export class ApiKeyRepository {
     return rows[0] ? toInfo(rows[0]) : null;
   }
 
-  /** Keys in creation order, revoked ones included (at most `limit`). */
-  async list(limit = MAX_API_KEY_LIST): Promise<ApiKeyInfo[]> {
+  /**
+   * One page of keys in creation (id) order after `afterId`, revoked ones included: at most `limit`
+   * (≤ MAX_API_KEY_LIST), and whether more follow.
+   */
+  async list(
+    options: { limit?: number; afterId?: number } = {},
+  ): Promise<{ keys: ApiKeyInfo[]; more: boolean }> {
+    const limit = Math.min(Math.max(1, options.limit ?? MAX_API_KEY_LIST), MAX_API_KEY_LIST);
+    const afterId = Math.max(0, options.afterId ?? 0);
+    if (afterId >= MAX_INT_ID) return { keys: [], more: false };
     const { rows } = await this.#pool.query<InfoRow>(
       `SELECT ${INFO_COLUMNS} FROM api_keys k JOIN consumers c ON c.id = k.consumer_id
-        ORDER BY k.id LIMIT $1`,
-      [Math.min(Math.max(1, limit), MAX_API_KEY_LIST)],
+        WHERE k.id > $1 ORDER BY k.id LIMIT $2`,
+      [afterId, limit + 1],
     );
-    return rows.map(toInfo);
+    return { keys: rows.slice(0, limit).map(toInfo), more: rows.length > limit };
   }
 
   /** Revokes a key (idempotent: the first revocation time is kept); null when no such key. */

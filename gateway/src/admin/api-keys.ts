@@ -4,11 +4,22 @@ import {
   type EventBus,
   FloodgateError,
   type Logger,
-  readJsonBody,
+  parseQuery,
+  parseWith,
+  readBodyWith,
   sendJson,
-  TIERS,
-  type TierName,
 } from '@floodgate/shared';
+import {
+  type ApiKey,
+  type ApiKeyChangeAnswer,
+  type ApiKeyPage,
+  ApiKeyParams,
+  CreateApiKeyBody,
+  type CreatedApiKeyAnswer,
+  encodeCursor,
+  PageQuery,
+  UpdateApiKeyBody,
+} from '@floodgate/shared/admin-api';
 import type { ApiKeyVerifier } from '../auth/api-key-verifier.js';
 import type { RequestContext } from '../pipeline/request-context.js';
 import type { AdminRoute } from './admin-stage.js';
@@ -28,9 +39,10 @@ const KEYS_PATH = '/api/v1/admin/keys';
 const KEY_PATH = '/api/v1/admin/keys/:id';
 
 /**
- * `/api/v1/admin/keys`: create (the plain key is in this one response only), list (never a secret
- * or hash), revoke and change a key's tier. A revocation or change takes effect on this gateway at
- * once and on every other within the pub/sub latency (Redis), or their cache TTL without Redis.
+ * `/api/v1/admin/keys`: create (the plain key is in this one response only), list by cursor (never a
+ * secret or hash), revoke and change a key's tier. A revocation or change takes effect on this
+ * gateway at once and on every other within the pub/sub latency (Redis), or their cache TTL without
+ * Redis. Wire shapes: `@floodgate/shared/admin-api`.
  */
 export function createApiKeyAdminRoutes(deps: ApiKeyAdminDeps): AdminRoute[] {
   const { repository, hash, verifier, bus, logger } = deps;
@@ -52,28 +64,29 @@ export function createApiKeyAdminRoutes(deps: ApiKeyAdminDeps): AdminRoute[] {
       method: 'POST',
       path: KEYS_PATH,
       async handler(ctx: RequestContext) {
-        const body = await readJsonBody(ctx.req, ADMIN_BODY_LIMIT_BYTES);
-        const name = field(body, 'name');
-        const tier = field(body, 'tier');
-        const issues: { path: string; message: string }[] = [];
-        if (typeof name !== 'string' || name.trim().length === 0 || name.length > 100) {
-          issues.push({ path: 'name', message: 'a string of 1-100 characters' });
-        }
-        if (!isTier(tier)) issues.push({ path: 'tier', message: `one of ${TIERS.join(', ')}` });
-        if (issues.length > 0 || typeof name !== 'string' || !isTier(tier)) throw invalid(issues);
-        const created = await repository.create({ name: name.trim(), tier }, hash);
+        const { name, tier } = await readBodyWith(ctx.req, CreateApiKeyBody, ADMIN_BODY_LIMIT_BYTES);
+        const created = await repository.create({ name, tier }, hash);
         logger.info(
           { keyId: created.id, prefix: created.prefix, tier, reqId: ctx.requestId },
           'API key created',
         );
-        sendJson(ctx.res, 201, created);
+        const body: CreatedApiKeyAnswer = { data: { ...view(created), key: created.key } };
+        sendJson(ctx.res, 201, body);
       },
     },
     {
       method: 'GET',
       path: KEYS_PATH,
       async handler(ctx: RequestContext) {
-        sendJson(ctx.res, 200, { data: (await repository.list()).map(view) });
+        const q = ctx.target.indexOf('?');
+        const page = parseQuery(PageQuery, new URLSearchParams(q === -1 ? '' : ctx.target.slice(q + 1)));
+        const { keys, more } = await repository.list({ limit: page.limit, afterId: page.cursor });
+        const last = keys.at(-1);
+        const body: ApiKeyPage = {
+          data: keys.map(view),
+          nextCursor: more && last !== undefined ? encodeCursor(last.id) : null,
+        };
+        sendJson(ctx.res, 200, body);
       },
     },
     {
@@ -86,7 +99,8 @@ export function createApiKeyAdminRoutes(deps: ApiKeyAdminDeps): AdminRoute[] {
         verifier.revoke(id);
         const propagated = await publish(Channels.apiKeyRevoked, [id]);
         logger.info({ keyId: id, prefix: revoked.prefix, reqId: ctx.requestId }, 'API key revoked');
-        sendJson(ctx.res, 200, { ...view(revoked), propagated });
+        const body: ApiKeyChangeAnswer = { data: { ...view(revoked), propagated } };
+        sendJson(ctx.res, 200, body);
       },
     },
     {
@@ -94,21 +108,21 @@ export function createApiKeyAdminRoutes(deps: ApiKeyAdminDeps): AdminRoute[] {
       path: KEY_PATH,
       async handler(ctx: RequestContext) {
         const id = keyId(ctx);
-        const tier = field(await readJsonBody(ctx.req, ADMIN_BODY_LIMIT_BYTES), 'tier');
-        if (!isTier(tier)) throw invalid([{ path: 'tier', message: `one of ${TIERS.join(', ')}` }]);
+        const { tier } = await readBodyWith(ctx.req, UpdateApiKeyBody, ADMIN_BODY_LIMIT_BYTES);
         const updated = await repository.updateTier(id, tier);
         if (updated === null) throw new FloodgateError('NOT_FOUND', `No API key ${id}`);
         for (const k of updated.consumerKeyIds) verifier.changed(k);
         const propagated = await publish(Channels.apiKeyChanged, updated.consumerKeyIds);
         logger.info({ keyId: id, tier, reqId: ctx.requestId }, 'API key consumer tier changed');
-        sendJson(ctx.res, 200, { ...view(updated.key), propagated });
+        const body: ApiKeyChangeAnswer = { data: { ...view(updated.key), propagated } };
+        sendJson(ctx.res, 200, body);
       },
     },
   ];
 }
 
-/** Exactly the listed fields: a future column can never leak through a spread. */
-function view(k: ApiKeyInfo): ApiKeyInfo {
+/** Exactly the wire fields: a future column can never leak through a spread. */
+function view(k: ApiKeyInfo): ApiKey {
   return {
     id: k.id,
     prefix: k.prefix,
@@ -121,23 +135,7 @@ function view(k: ApiKeyInfo): ApiKeyInfo {
   };
 }
 
-function field(body: unknown, name: string): unknown {
-  return body !== null && typeof body === 'object' ? (body as Record<string, unknown>)[name] : undefined;
-}
-
-function isTier(v: unknown): v is TierName {
-  return typeof v === 'string' && (TIERS as readonly string[]).includes(v);
-}
-
-function invalid(issues: { path: string; message: string }[]): FloodgateError {
-  return new FloodgateError('VALIDATION_FAILED', undefined, { details: { issues } });
-}
-
-/** The `:id` of the route; the admin stage put the route's params on the context. */
+/** The `:id` of the route. */
 function keyId(ctx: RequestContext): number {
-  const raw = ctx.path.slice(ctx.path.lastIndexOf('/') + 1);
-  if (!/^[1-9]\d{0,9}$/.test(raw)) {
-    throw invalid([{ path: 'id', message: 'a positive integer key id' }]);
-  }
-  return Number(raw);
+  return parseWith(ApiKeyParams, { id: ctx.path.slice(ctx.path.lastIndexOf('/') + 1) }, 'path').id;
 }

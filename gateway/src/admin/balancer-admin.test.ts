@@ -122,6 +122,30 @@ describe('gateway → balancer admin API (backends and circuit breakers)', { tim
     }
   });
 
+  it('forwards a list’s ?limit&cursor to the balancer, re-encoded; never a POST’s', async () => {
+    seen.length = 0;
+    assert.equal((await as(gw.port, admin, 'GET', '/api/v1/admin/backends?limit=1&cursor=cDox')).status, 200);
+    assert.equal((await as(gw.port, admin, 'GET', '/api/v1/admin/circuit-breakers?limit=2')).status, 200);
+    assert.equal((await as(gw.port, admin, 'POST', '/api/v1/admin/backends/api-2/drain?x=1')).status, 200);
+    assert.deepEqual(
+      seen.map((s) => s.url),
+      [
+        '/lb/admin/backends?limit=1&cursor=cDox',
+        '/lb/admin/circuit-breakers?limit=2',
+        '/lb/admin/backends/api-2/drain',
+      ],
+    );
+  });
+
+  it('serves the OpenAPI document of the admin API to admins', async () => {
+    const res = await as(gw.port, admin, 'GET', '/api/v1/admin/openapi.json');
+    assert.equal(res.status, 200);
+    const doc = res.json<{ openapi: string; info: { version: string }; paths: Record<string, unknown> }>();
+    assert.equal(doc.openapi, '3.1.0');
+    assert.ok(doc.paths['/api/v1/admin/keys'] && doc.paths['/lb/status']);
+    assert.equal((await as(gw.port, user, 'GET', '/api/v1/admin/openapi.json')).status, 403);
+  });
+
   it('forwards the JSON body of POST /api/v1/admin/backends and relays 201 / the balancer’s errors', async () => {
     lb.routes.set('/lb/admin/backends', lbAdmin(201));
     seen.length = 0;

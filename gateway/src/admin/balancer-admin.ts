@@ -36,8 +36,8 @@ const ROUTES: readonly (readonly [method: string, path: string])[] = [
 /**
  * Control of the balancer through the gateway (admin role, like every `/api/v1/admin/*` route):
  * `/api/v1/admin/backends[...]` and `/api/v1/admin/circuit-breakers[...]` are forwarded to the
- * balancer's `/lb/admin/*` with the balancer's admin token, and its answer (the backend or breaker
- * state, or its error envelope) is relayed. The balancer's own `/lb/*` stays unreachable through
+ * balancer's `/lb/admin/*` with the balancer's admin token (a list's `?limit&cursor` too), and its
+ * answer (wire shapes: `@floodgate/shared/admin-api`, or its error envelope) is relayed as is. The balancer's own `/lb/*` stays unreachable through
  * the gateway: only these routes reach it. A balancer that refuses the gateway's token, cannot be
  * reached or does not answer in time is 502/504 here, never the caller's 401.
  */
@@ -67,11 +67,14 @@ export function createBalancerAdminRoutes(deps: BalancerAdminDeps): AdminRoute[]
       }
     } else ctx.req.resume();
 
+    // A list's ?limit&cursor, re-encoded (the balancer validates them).
+    const q = method === 'GET' ? ctx.target.indexOf('?') : -1;
+    const query = q === -1 ? '' : new URLSearchParams(ctx.target.slice(q + 1)).toString();
     let status: number;
     let answer: unknown;
     try {
       const res = await deps.upstream.request({
-        path: `${deps.basePath}${LB_ADMIN}${rest}`,
+        path: `${deps.basePath}${LB_ADMIN}${rest}${query ? `?${query}` : ''}`,
         method,
         headers,
         body,

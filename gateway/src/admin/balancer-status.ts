@@ -1,22 +1,27 @@
 import { REQUEST_ID_HEADER } from '@floodgate/shared';
+import { type LbStatus, LbStatusAnswer } from '@floodgate/shared/admin-api';
 import type { Dispatcher } from 'undici';
 
-/** What the dashboard reports about the balancer: its `/lb/status` JSON, or why it is missing. */
+/** What the gateway knows of the balancer: its `/lb/status`, or why it is missing. */
 export interface BalancerStatus {
   reachable: boolean;
-  status: unknown;
-  error?: string;
+  status: LbStatus | null;
+  error: string | null;
 }
 
-/** Longest the dashboard waits for the balancer. */
+/** Longest the gateway waits for the balancer's status. */
 const STATUS_TIMEOUT_MS = 2000;
 
-/** Fetches `GET {lbUrl}/lb/status`; never throws (an unreachable balancer is a reported fact). */
+/**
+ * Fetches `GET {lbUrl}/lb/status` and checks it against the wire contract; never throws (an
+ * unreachable balancer, or one answering another shape, is a reported fact).
+ */
 export async function fetchBalancerStatus(
   upstream: Pick<Dispatcher, 'request'>,
   basePath: string,
   requestId: string,
 ): Promise<BalancerStatus> {
+  let answer: unknown;
   try {
     const { statusCode, body } = await upstream.request({
       path: `${basePath}/lb/status`,
@@ -29,9 +34,16 @@ export async function fetchBalancerStatus(
       await body.dump();
       return { reachable: true, status: null, error: `status ${statusCode}` };
     }
-    return { reachable: true, status: await body.json() };
+    answer = await body.json();
   } catch (err) {
     const code = (err as { code?: unknown }).code;
     return { reachable: false, status: null, error: typeof code === 'string' ? code : String(err) };
   }
+  const parsed = LbStatusAnswer.safeParse(answer);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue?.path.map(String).join('.') || 'body';
+    return { reachable: true, status: null, error: `unexpected /lb/status: ${where}: ${issue?.message}` };
+  }
+  return { reachable: true, status: parsed.data.data, error: null };
 }

@@ -2,6 +2,12 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import {
+  CacheClearOverviewAnswer,
+  type CacheInstanceStats,
+  CacheOverviewAnswer,
+} from '@floodgate/shared/admin-api';
+import { exampleBackend, exampleCacheStats, exampleLbStatus } from '@floodgate/shared/admin-api/examples';
 import { getFreePort } from '@floodgate/shared/testing/index';
 import { type FakeBalancer, startFakeBalancer } from '../test-support/fake-balancer.js';
 import { call } from '../test-support/http-call.js';
@@ -10,7 +16,7 @@ import { startTestGateway, type TestGateway } from '../test-support/start-test-g
 import { sumStats } from './cache-admin.js';
 
 /** A stand-in api-server: answers /internal/cache with `stats`, records what it was asked. */
-async function fakeInstance(id: string, stats: Record<string, unknown>) {
+async function fakeInstance(stats: CacheInstanceStats) {
   const seen: { method: string; url: string; headers: IncomingHttpHeaders; body: string }[] = [];
   const server: Server = createServer((req, res) => {
     let body = '';
@@ -21,8 +27,14 @@ async function fakeInstance(id: string, stats: Record<string, unknown>) {
       seen.push({ method: req.method as string, url: req.url as string, headers: req.headers, body });
       const out =
         req.url === '/internal/cache'
-          ? { instanceId: id, ...stats }
-          : { instanceId: id, scope: JSON.parse(body || '{}'), cleared: { l1: 2, l2: 'new namespace 7' } };
+          ? { data: stats }
+          : {
+              data: {
+                instanceId: stats.instanceId,
+                scope: JSON.parse(body || '{}'),
+                cleared: { l1Entries: 2, l2: { result: 'new_namespace', namespace: 7 } },
+              },
+            };
       res.setHeader('content-type', 'application/json');
       res.end(JSON.stringify(out));
     });
@@ -32,12 +44,8 @@ async function fakeInstance(id: string, stats: Record<string, unknown>) {
   return { url, seen, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
 
-const stats = (hits: number, misses: number, l2hits: number) => ({
-  coherence: { leaseValid: true, members: 2 },
-  l1: { entries: 3, bytes: 100, hits, misses, bypasses: 0 },
-  l2: { hits: l2hits, misses: misses - l2hits, trusted: true },
-  loads: { ok: misses - l2hits, error: 0 },
-});
+const stats = (id: string, hits: number, misses: number, l2Hits: number) =>
+  exampleCacheStats(id, { l1Hits: hits, l1Misses: misses, l2Hits, l2Misses: misses - l2Hits });
 
 describe('gateway cache admin API (fan-out to the api-servers the balancer lists)', () => {
   let fx: SessionFixture;
@@ -51,8 +59,8 @@ describe('gateway cache admin API (fan-out to the api-servers the balancer lists
 
   before(async () => {
     fx = await createSessionFixture('gw_cache_admin');
-    one = await fakeInstance('api-1', stats(90, 10, 6));
-    two = await fakeInstance('api-2', stats(80, 20, 10));
+    one = await fakeInstance(stats('api-1', 90, 10, 6));
+    two = await fakeInstance(stats('api-2', 80, 20, 10));
     const dead = `http://127.0.0.1:${await getFreePort()}`;
     lb = await startFakeBalancer();
     lb.routes.set('/lb/status', (_req, res) => {
@@ -64,12 +72,11 @@ describe('gateway cache admin API (fan-out to the api-servers the balancer lists
       res.setHeader('content-type', 'application/json');
       res.end(
         JSON.stringify({
-          algorithm: 'round-robin',
-          backends: [
-            { id: 'api-1', url: one.url },
-            { id: 'api-2', url: two.url },
-            { id: 'api-3', url: dead },
-          ],
+          data: exampleLbStatus([
+            exampleBackend({ id: 'api-1', url: one.url }),
+            exampleBackend({ id: 'api-2', url: two.url }),
+            exampleBackend({ id: 'api-3', url: dead }),
+          ]),
         }),
       );
     });
@@ -108,22 +115,22 @@ describe('gateway cache admin API (fan-out to the api-servers the balancer lists
   it('GET /api/v1/admin/cache sums every instance, computes hit ratios, reports the unreachable one', async () => {
     const res = await as(admin, 'GET', '/api/v1/admin/cache');
     assert.equal(res.status, 200);
-    const body = res.json<{
-      ok: boolean;
-      instances: { total: number; reachable: number };
-      totals: { l1: { hits: number; entries: number }; loads: { ok: number } };
-      hitRatio: { l1: number; l2: number; combined: number };
-      perInstance: { id: string; ok: boolean; error?: string; stats?: { instanceId: string } }[];
-    }>();
+    const body = CacheOverviewAnswer.parse(res.json()).data;
     assert.equal(body.ok, false);
-    assert.deepEqual(body.instances, { total: 3, reachable: 2 });
+    assert.deepEqual(
+      body.instances.map((i) => [i.id, i.ok, i.status, i.error]),
+      [
+        ['api-1', true, 200, null],
+        ['api-2', true, 200, null],
+        ['api-3', false, null, 'ECONNREFUSED'],
+      ],
+    );
     assert.equal(body.totals.l1.hits, 170);
     assert.equal(body.totals.l1.entries, 6);
     assert.equal(body.totals.loads.ok, 14);
     assert.deepEqual(body.hitRatio, { l1: 0.85, l2: 0.08, combined: 0.93 });
-    assert.equal(body.perInstance[0]?.stats?.instanceId, 'api-1');
-    assert.equal(body.perInstance[2]?.ok, false);
-    assert.equal(body.perInstance[2]?.error, 'ECONNREFUSED');
+    assert.equal(body.instances[0]?.stats?.instanceId, 'api-1');
+    assert.equal(body.instances[2]?.stats, null);
     const asked = one.seen.at(-1);
     assert.equal(asked?.headers.authorization, 'Bearer internal-secret');
     assert.equal(asked?.headers['x-request-id'], res.headers['x-request-id']);
@@ -132,7 +139,7 @@ describe('gateway cache admin API (fan-out to the api-servers the balancer lists
   it('clear everything, one key, or a prefix on every instance', async () => {
     const all = await as(admin, 'POST', '/api/v1/admin/cache/clear', {});
     assert.equal(all.status, 200);
-    const allBody = all.json<{ ok: boolean; instances: { id: string; ok: boolean; cleared?: unknown }[] }>();
+    const allBody = CacheClearOverviewAnswer.parse(all.json()).data;
     assert.equal(allBody.ok, false, 'one instance could not be reached');
     assert.deepEqual(
       allBody.instances.map((i) => [i.id, i.ok]),
@@ -142,7 +149,10 @@ describe('gateway cache admin API (fan-out to the api-servers the balancer lists
         ['api-3', false],
       ],
     );
-    assert.deepEqual(allBody.instances[0]?.cleared, { l1: 2, l2: 'new namespace 7' });
+    assert.deepEqual(allBody.instances[0]?.cleared, {
+      l1Entries: 2,
+      l2: { result: 'new_namespace', namespace: 7 },
+    });
     for (const inst of [one, two]) {
       const last = inst.seen.at(-1);
       assert.deepEqual([last?.method, last?.url, last?.body], ['POST', '/internal/cache/clear', '{}']);
@@ -188,13 +198,42 @@ describe('gateway cache admin API (fan-out to the api-servers the balancer lists
     }
   });
 
-  it('sumStats adds numeric leaves only', () => {
-    assert.deepEqual(
-      sumStats([
-        { a: 1, b: { c: 2, d: true }, e: 'x' },
-        { a: 2, b: { c: 3 } },
-      ]),
-      { a: 3, b: { c: 5 } },
-    );
+  it('an instance answering another shape is reported, not summed', async () => {
+    const odd = await fakeInstance(stats('api-1', 1, 1, 0));
+    const oldShape = { ...stats('api-2', 1, 1, 0), instanceId: undefined };
+    const drifted = await fakeInstance(oldShape as unknown as CacheInstanceStats);
+    lb.routes.set('/lb/status', (_req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(
+        JSON.stringify({
+          data: exampleLbStatus([
+            exampleBackend({ id: 'api-1', url: odd.url }),
+            exampleBackend({ id: 'api-2', url: drifted.url }),
+          ]),
+        }),
+      );
+    });
+    try {
+      const body = CacheOverviewAnswer.parse((await as(admin, 'GET', '/api/v1/admin/cache')).json()).data;
+      assert.deepEqual(
+        body.instances.map((i) => [i.ok, i.error]),
+        [
+          [true, null],
+          [false, 'unexpected answer from /internal/cache'],
+        ],
+      );
+      assert.equal(body.totals.l1.hits, 1);
+    } finally {
+      await odd.close();
+      await drifted.close();
+    }
+  });
+
+  it('sumStats adds every counter and leaves sizes of limits and connection state out', () => {
+    const t = sumStats([stats('a', 90, 10, 6), stats('b', 80, 20, 10)]);
+    assert.deepEqual(t.l1, { entries: 6, bytes: 200, hits: 170, misses: 30, bypasses: 0, evictions: 0 });
+    assert.deepEqual(t.l2, { hits: 16, misses: 14, bypasses: 0, errors: 0 });
+    assert.deepEqual(t.loads, { ok: 14, error: 0 });
+    assert.deepEqual(sumStats([]).l1.hits, 0);
   });
 });

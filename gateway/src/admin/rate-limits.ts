@@ -1,4 +1,5 @@
 import { sendJson, TIERS } from '@floodgate/shared';
+import type { RateLimitOverviewAnswer } from '@floodgate/shared/admin-api';
 import type { RequestContext } from '../pipeline/request-context.js';
 import type { Limiter } from '../rate-limit/limiter.js';
 import type { RateLimitPolicies } from '../rate-limit/rate-limit-policies.js';
@@ -17,7 +18,7 @@ export interface RateLimitAdminDeps {
 export const TOP_CONSUMERS = 20;
 
 /**
- * `GET /api/v1/admin/rate-limits`: the tier table and route policies, where decisions are made
+ * `GET /api/v1/admin/rate-limits` → `{data: RateLimitOverview}`: the tier table and route policies, where decisions are made
  * (shared Redis, degraded, or local), the live gateway count, and the subjects using the largest
  * share of their quota (bounded; as seen by this gateway, with counts from the shared store).
  */
@@ -28,24 +29,27 @@ export function createRateLimitAdminRoutes(deps: RateLimitAdminDeps): AdminRoute
       path: '/api/v1/admin/rate-limits',
       handler(ctx: RequestContext) {
         const { policies } = deps;
-        sendJson(ctx.res, 200, {
-          enabled: deps.enabled,
-          mode: deps.limiter?.mode ?? 'off',
-          liveGateways: deps.liveGateways(),
-          tiers: TIERS.map((tier) => {
-            const p = policies.tiers[tier];
-            return { tier, limit: p.max, windowMs: p.windowMs, buckets: p.buckets, failMode: p.failMode };
-          }),
-          routes: policies.routes.map((r) => ({
-            policy: r.policy.name,
-            method: r.method,
-            path: r.path,
-            key: r.key,
-            limit: r.policy.max,
-            windowMs: r.policy.windowMs,
-          })),
-          topConsumers: deps.usage?.top(TOP_CONSUMERS) ?? [],
-        });
+        const body: RateLimitOverviewAnswer = {
+          data: {
+            enabled: deps.enabled,
+            mode: deps.limiter?.mode ?? 'off',
+            liveGateways: deps.liveGateways(),
+            tiers: TIERS.map((tier) => {
+              const p = policies.tiers[tier];
+              return { tier, limit: p.max, windowMs: p.windowMs, buckets: p.buckets, failMode: p.failMode };
+            }),
+            routes: policies.routes.map((r) => ({
+              policy: r.policy.name,
+              method: r.method,
+              path: r.path,
+              key: r.key,
+              limit: r.policy.max,
+              windowMs: r.policy.windowMs,
+            })),
+            topConsumers: deps.usage?.top(TOP_CONSUMERS) ?? [],
+          },
+        };
+        sendJson(ctx.res, 200, body);
       },
     },
   ];

@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { exampleBackend, exampleLbStatus } from '@floodgate/shared/admin-api/examples';
 
 export interface RecordedRequest {
   method: string;
@@ -23,8 +24,8 @@ export interface FakeBalancer {
   close(): Promise<void>;
 }
 
-/** The JSON a fake `/lb/status` answers with. */
-export const FAKE_LB_STATUS = { algorithm: 'fake-round-robin', backends: [{ id: 'api-1', healthy: true }] };
+/** The JSON a fake `/lb/status` answers with (the wire contract's shape). */
+export const FAKE_LB_STATUS = { data: exampleLbStatus([exampleBackend()]) };
 
 /**
  * A stand-in load balancer on 127.0.0.1:0: echoes each request (method, url, headers, body size) as

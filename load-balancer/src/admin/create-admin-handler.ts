@@ -1,6 +1,6 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
+  createTokenOrLoopbackGuard,
   FloodgateError,
   type Logger,
   REQUEST_ID_HEADER,
@@ -29,44 +29,22 @@ export type AdminHandler = (req: IncomingMessage, res: ServerResponse) => Promis
 export const ADMIN_PREFIX = '/lb/admin/';
 const UNKNOWN_ROUTE = '/lb/admin/*';
 
-const UNAUTHORIZED = new FloodgateError('UNAUTHORIZED', 'A valid admin bearer token is required');
-const LOOPBACK_ONLY = new FloodgateError(
-  'FORBIDDEN',
-  'The admin API answers loopback clients only (set LB_ADMIN_TOKEN to allow others)',
-);
 const NOT_FOUND = new FloodgateError('NOT_FOUND');
 const METHOD_NOT_ALLOWED = new FloodgateError('METHOD_NOT_ALLOWED');
-
-/** True for 127.0.0.0/8 and ::1, also written IPv4-mapped. The socket address, never a header. */
-export function isLoopbackAddress(address: string | undefined): boolean {
-  if (address === undefined) return false;
-  const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
-  return v4.startsWith('127.') || address === '::1';
-}
-
-const sha256 = (s: string) => createHash('sha256').update(s).digest();
 
 /**
  * The balancer's admin API, self-contained: authentication, routing, validation and error
  * envelopes, with the routes each feature brings (backends, circuit breakers). The gateway can mount
  * it by proxying `/lb/admin/*` here.
  *
- * Access: with a token, `Authorization: Bearer <token>` is required from everyone (401 otherwise,
- * compared in constant time); without one, loopback clients only (403 otherwise).
+ * Access: the shared token-or-loopback guard with LB_ADMIN_TOKEN (`createTokenOrLoopbackGuard`).
  */
 export function createAdminHandler(pool: BackendPool, options: AdminHandlerOptions): AdminHandler {
   const router = createAdminRouter();
   registerBackendAdminRoutes(router, pool);
   registerCircuitBreakerAdminRoutes(router, pool);
-  const tokenDigest = options.token === null ? null : sha256(options.token);
+  const guard = createTokenOrLoopbackGuard({ token: options.token, tokenName: 'LB_ADMIN_TOKEN' });
   const logger = options.logger;
-
-  const authorize = (req: IncomingMessage): FloodgateError | null => {
-    if (tokenDigest === null) return isLoopbackAddress(req.socket.remoteAddress) ? null : LOOPBACK_ONLY;
-    const header = req.headers.authorization;
-    if (header === undefined || !/^Bearer /i.test(header)) return UNAUTHORIZED;
-    return timingSafeEqual(sha256(header.slice(7).trim()), tokenDigest) ? null : UNAUTHORIZED;
-  };
 
   return async (req, res) => {
     const requestId = resolveRequestId(req.headers[REQUEST_ID_HEADER]);
@@ -76,9 +54,10 @@ export function createAdminHandler(pool: BackendPool, options: AdminHandlerOptio
     const url = req.url as string;
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
-    const denied = authorize(req);
-    if (denied !== null) {
-      if (denied === UNAUTHORIZED) res.setHeader('www-authenticate', 'Bearer');
+    try {
+      guard(req);
+    } catch (denied) {
+      if ((denied as FloodgateError).code === 'UNAUTHORIZED') res.setHeader('www-authenticate', 'Bearer');
       req.resume();
       sendError(res, denied, requestId);
       return UNKNOWN_ROUTE;
@@ -92,7 +71,8 @@ export function createAdminHandler(pool: BackendPool, options: AdminHandlerOptio
     }
     const { handler, route, params } = found.match;
     try {
-      const reply = await (handler as AdminRouteHandler)({ req, params, requestId });
+      const query = new URLSearchParams(q === -1 ? '' : url.slice(q + 1));
+      const reply = await (handler as AdminRouteHandler)({ req, params, query, requestId });
       sendJson(res, reply.status, reply.body);
       if (method !== 'GET' && method !== 'HEAD') {
         logger?.info(

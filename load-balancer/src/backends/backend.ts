@@ -1,7 +1,8 @@
 import type { LoadBalancerConfig } from '@floodgate/shared';
+import type { BackendStatus } from '@floodgate/shared/admin-api';
 import { type Dispatcher, Pool } from 'undici';
-import { BackendBreaker, type CircuitState } from '../breakers/backend-breaker.js';
-import { type LatencyPercentiles, LatencyWindow } from './latency-window.js';
+import { BackendBreaker } from '../breakers/backend-breaker.js';
+import { LatencyWindow } from './latency-window.js';
 
 export type UpstreamOptions = LoadBalancerConfig['upstream'];
 
@@ -12,25 +13,6 @@ export interface BackendOptions {
   url: string;
   /** @default 1 */
   weight?: number;
-}
-
-/** A plain-data view of a backend for `/lb/status` and the admin API. */
-export interface BackendStatus {
-  id: string;
-  url: string;
-  weight: number;
-  healthy: boolean;
-  circuitState: CircuitState;
-  draining: boolean;
-  /** healthy, breaker admitting and not draining: new requests may be sent here. */
-  available: boolean;
-  inFlight: number;
-  requests: number;
-  failures: number;
-  retries: number;
-  /** WebSocket tunnels open to this backend. */
-  webSockets: number;
-  latencyMs: LatencyPercentiles;
 }
 
 /**
@@ -104,7 +86,9 @@ export class Backend {
     this.inFlight--;
   }
 
+  /** The wire view of this backend (`/lb/status`, `/lb/admin/backends`). */
   toStatus(): BackendStatus {
+    const { p50, p99 } = this.latency.percentiles();
     return {
       id: this.id,
       url: this.url,
@@ -118,7 +102,7 @@ export class Backend {
       failures: this.failures,
       retries: this.retries,
       webSockets: this.webSockets,
-      latencyMs: this.latency.percentiles(),
+      latency: { p50Ms: p50, p99Ms: p99 },
     };
   }
 

@@ -109,7 +109,8 @@ describe('circuit breakers fed by proxied traffic', { timeout: 20_000 }, () => {
       'aborts are not in the window',
     );
     assert.equal(
-      (await call(`${lb.url}/lb/status`)).json<{ backends: { failures: number }[] }>().backends[0]?.failures,
+      (await call(`${lb.url}/lb/status`)).json<{ data: { backends: { failures: number }[] } }>().data
+        .backends[0]?.failures,
       0,
     );
   });

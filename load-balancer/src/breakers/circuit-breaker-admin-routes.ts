@@ -1,28 +1,42 @@
-import { type AdminRouter, unknownBackend } from '../admin/admin-route.js';
+import { parseQuery } from '@floodgate/shared';
+import {
+  type CircuitBreakerAnswer,
+  type CircuitBreakerPage,
+  type CircuitBreakerStatus,
+  PageQuery,
+  paginate,
+} from '@floodgate/shared/admin-api';
+import { type AdminRouter, backendSequence, unknownBackend } from '../admin/admin-route.js';
+import type { Backend } from '../backends/backend.js';
 import type { BackendPool } from '../backends/backend-pool.js';
-import type { CircuitBreakerStatus } from './backend-breaker.js';
 
-/** `GET /lb/admin/circuit-breakers` */
-export interface CircuitBreakerListResponse {
-  circuitBreakers: CircuitBreakerStatus[];
-}
-
-/** `POST /lb/admin/circuit-breakers/:id/open|close|reset`: the breaker after the change. */
-export interface CircuitBreakerResponse {
-  circuitBreaker: CircuitBreakerStatus;
+/** The wire view of a backend's breaker. */
+export function toCircuitBreakerStatus(backend: Backend): CircuitBreakerStatus {
+  const s = backend.breaker.toStatus();
+  return {
+    backendId: s.backend,
+    circuitState: s.state,
+    forced: s.forced,
+    consecutiveFailures: s.consecutiveFailures,
+    window: s.window,
+    openedAt: s.openedAt === null ? null : new Date(s.openedAt).toISOString(),
+    options: s.options,
+  };
 }
 
 /**
  * Operator control of the per-backend breakers (`:id` is the backend id):
- * - `GET /lb/admin/circuit-breakers`
+ * - `GET /lb/admin/circuit-breakers?limit&cursor` → `{data, nextCursor}`
  * - `POST /lb/admin/circuit-breakers/:id/open`: force open; stays open (no half-open trials) until close or reset
  * - `POST /lb/admin/circuit-breakers/:id/close`: close now; the rolling window keeps its history
  * - `POST /lb/admin/circuit-breakers/:id/reset`: a fresh closed breaker with an empty window
  */
 export function registerCircuitBreakerAdminRoutes(router: AdminRouter, pool: BackendPool): void {
-  router.add('GET', '/lb/admin/circuit-breakers', () => {
-    const body: CircuitBreakerListResponse = {
-      circuitBreakers: pool.backends.map((b) => b.breaker.toStatus()),
+  router.add('GET', '/lb/admin/circuit-breakers', ({ query }) => {
+    const page = paginate(pool.backends, parseQuery(PageQuery, query), backendSequence);
+    const body: CircuitBreakerPage = {
+      data: page.data.map(toCircuitBreakerStatus),
+      nextCursor: page.nextCursor,
     };
     return { status: 200, body };
   });
@@ -36,7 +50,7 @@ export function registerCircuitBreakerAdminRoutes(router: AdminRouter, pool: Bac
       const backend = params.id === undefined ? undefined : pool.get(params.id);
       if (backend === undefined) throw unknownBackend(String(params.id));
       actions[action](backend.breaker);
-      const body: CircuitBreakerResponse = { circuitBreaker: backend.breaker.toStatus() };
+      const body: CircuitBreakerAnswer = { data: toCircuitBreakerStatus(backend) };
       return { status: 200, body };
     });
   }

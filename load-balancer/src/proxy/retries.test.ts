@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { type IncomingMessage, request } from 'node:http';
 import { after, describe, it } from 'node:test';
+import { LbStatusAnswer } from '@floodgate/shared/admin-api';
 import { getFreePort } from '@floodgate/shared/testing/index';
-import type { LbStatus } from '../routes/lb-status-route.js';
 import { call } from '../test-support/http-call.js';
 import {
   type BackendHandler,
@@ -64,7 +64,8 @@ describe('retries', { timeout: 20_000 }, () => {
   }
   const deadUrl = async () => `http://127.0.0.1:${await getFreePort()}`;
   const metricsText = async (lb: TestLoadBalancer) => (await call(`${lb.url}/metrics`)).body.toString();
-  const status = async (lb: TestLoadBalancer) => (await call(`${lb.url}/lb/status`)).json<LbStatus>();
+  const status = async (lb: TestLoadBalancer) =>
+    LbStatusAnswer.parse((await call(`${lb.url}/lb/status`)).json()).data;
 
   it('retries a GET on another backend after a refused connection', async () => {
     const live = await backend('live');

@@ -1,23 +1,22 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type Clock, sendJson } from '@floodgate/shared';
-import type { BackendStatus } from '../backends/backend.js';
+import { LbAlgorithm, type LbStatusAnswer } from '@floodgate/shared/admin-api';
 import type { BackendPool } from '../backends/backend-pool.js';
 
-/** Body of `GET /lb/status`. */
-export interface LbStatus {
-  algorithm: string;
-  /** Seconds since the balancer started. */
-  uptime: number;
-  backends: BackendStatus[];
-}
-
+/** `GET /lb/status`: `{data: LbStatus}`, the algorithm and every backend. */
 export function createLbStatusHandler(pool: BackendPool, clock: Clock) {
   const startedMs = clock.monotonic();
+  const startedAt = new Date(clock.now()).toISOString();
+  // Checked once: a balancer whose name is no LB_ALGORITHM value fails here, not on the wire.
+  const algorithm = LbAlgorithm.parse(pool.balancer.name);
   return (_req: IncomingMessage, res: ServerResponse): void => {
-    const body: LbStatus = {
-      algorithm: pool.balancer.name,
-      uptime: Math.round((clock.monotonic() - startedMs) / 10) / 100,
-      backends: pool.backends.map((b) => b.toStatus()),
+    const body: LbStatusAnswer = {
+      data: {
+        algorithm,
+        startedAt,
+        uptimeMs: Math.round(clock.monotonic() - startedMs),
+        backends: pool.backends.map((b) => b.toStatus()),
+      },
     };
     sendJson(res, 200, body);
   };

@@ -108,8 +108,8 @@ describe('WebSocket proxying', { timeout: 20_000 }, () => {
     const pool = lb.lb.pool;
     const id = pool.backends[index]?.id as string;
     const status = (await call(`${lb.url}/lb/status`)).json<{
-      backends: { id: string; webSockets: number }[];
-    }>();
+      data: { backends: { id: string; webSockets: number }[] };
+    }>().data;
     assert.equal(status.backends.find((b) => b.id === id)?.webSockets, 1);
     pool.setDraining(id, true);
     try {
