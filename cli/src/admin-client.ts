@@ -1,4 +1,6 @@
 import { type ErrorCode, ErrorCodes, FloodgateError } from '@floodgate/shared';
+import { DashboardAnswer } from '@floodgate/shared/admin-api';
+import type { z } from 'zod';
 
 export interface AdminClientOptions {
   /** Gateway base URL, e.g. http://localhost:8080. */
@@ -65,8 +67,29 @@ export class AdminClient {
   }
 
   /** GET /api/v1/admin/dashboard: the summary, including the balancer's backends. */
-  dashboard<T = Record<string, unknown>>(): Promise<T> {
-    return this.request<T>('GET', '/api/v1/admin/dashboard');
+  async dashboard(): Promise<DashboardAnswer['data']> {
+    return (await this.call('GET', '/api/v1/admin/dashboard', DashboardAnswer)).data;
+  }
+
+  /**
+   * An authenticated admin call whose 2xx answer is parsed with `schema` (the shared wire
+   * contract): an answer of another shape is BAD_GATEWAY naming the first field that differs.
+   */
+  async call<S extends z.ZodType>(
+    method: string,
+    path: string,
+    schema: S,
+    body?: unknown,
+  ): Promise<z.output<S>> {
+    const answer = await this.request(method, path, body);
+    const parsed = schema.safeParse(answer);
+    if (parsed.success) return parsed.data;
+    const issue = parsed.error.issues[0];
+    const where = issue?.path.map(String).join('.') || 'the body';
+    throw new FloodgateError(
+      'BAD_GATEWAY',
+      `${method} ${path.split('?')[0]} answered an unexpected shape (${where}: ${issue?.message}); is the gateway another version?`,
+    );
   }
 
   /** An authenticated admin call; resolves with the JSON body of a 2xx answer. */

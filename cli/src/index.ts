@@ -4,7 +4,8 @@ export {
   type HealthResult,
   type HttpAnswer,
 } from './admin-client.js';
-export { type CommandIo, runStatus, type StatusOptions, type StatusReport } from './commands/status.js';
+export { type CommandIo, EXIT_OK, EXIT_UNHEALTHY, EXIT_USAGE } from './commands/admin-command.js';
+export { runStatus, type StatusOptions, type StatusReport } from './commands/status.js';
 export { runUp, type UpIo } from './commands/up.js';
 export { type EmbeddedPostgres, startEmbeddedPostgres } from './infra/embedded-postgres.js';
 export { PgliteWireServer, type PgliteWireServerOptions } from './infra/pglite-wire-server.js';

@@ -1,7 +1,18 @@
 import { isFloodgateError } from '@floodgate/shared';
+import { BACKEND_ID_PATTERN, MAX_PAGE_LIMIT, type Page } from '@floodgate/shared/admin-api';
 import type { Argv } from 'yargs';
+import type { z } from 'zod';
 import { AdminClient } from '../admin-client.js';
-import { type CommandIo, EXIT_OK, EXIT_UNHEALTHY, EXIT_USAGE } from './status.js';
+
+export interface CommandIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+/** Exit codes shared by the CLI commands. */
+export const EXIT_OK = 0;
+export const EXIT_UNHEALTHY = 1;
+export const EXIT_USAGE = 2;
 
 /** Options every admin command takes. */
 export interface AdminCommandOptions {
@@ -22,9 +33,6 @@ export const defaultIo: CommandIo = {
   stderr: (t) => process.stderr.write(t),
 };
 
-/** Backend ids as the balancer gives them (`api-2`). */
-export const BACKEND_ID = /^[A-Za-z0-9_-]{1,64}$/;
-
 /** `--url`, `--token` (FLOODGATE_URL / FLOODGATE_TOKEN) and `--json`. */
 export function adminConnectionOptions<T>(y: Argv<T>) {
   return y
@@ -42,26 +50,26 @@ export function adminConnectionOptions<T>(y: Argv<T>) {
       defaultDescription: 'FLOODGATE_TOKEN',
       describe: 'Admin session token (from POST /api/v1/auth/login)',
     })
-    .option('json', { type: 'boolean', default: false, describe: 'Print JSON' });
+    .option('json', { type: 'boolean', default: false, describe: 'Print JSON (the answer’s data)' });
 }
 
 /**
- * Runs one admin call for `command`: 2 (usage) without a token or with a bad URL or id, 1 with a
- * one-line reason when the gateway refused or failed, else the code `call` returns (0 when none).
+ * Runs one admin call for `command`: 2 (usage) without a token or with a bad URL or backend id, 1
+ * with a one-line reason when the gateway refused or failed, else the code `call` returns (0 when none).
  */
 export async function runAdminCall(
   command: string,
   options: AdminCommandOptions,
   io: CommandIo,
   call: (client: AdminClient) => Promise<unknown>,
-  id?: string,
+  backendId?: string,
 ): Promise<number> {
   if (!options.token) {
     io.stderr(`${command}: an admin session token is required (--token or FLOODGATE_TOKEN)\n`);
     return EXIT_USAGE;
   }
-  if (id !== undefined && !BACKEND_ID.test(id)) {
-    io.stderr(`${command}: not a backend id: ${JSON.stringify(id)} (see floodgate backends list)\n`);
+  if (backendId !== undefined && !BACKEND_ID_PATTERN.test(backendId)) {
+    io.stderr(`${command}: not a backend id: ${JSON.stringify(backendId)} (see floodgate backends list)\n`);
     return EXIT_USAGE;
   }
   let client: AdminClient;
@@ -79,6 +87,31 @@ export async function runAdminCall(
     io.stderr(`${command}: ${code}${(err as Error).message.split('\n')[0]}\n`);
     return EXIT_UNHEALTHY;
   }
+}
+
+/** Pages a walk follows at most: a list longer than this many full pages is cut (and says so). */
+const MAX_PAGES = 1000;
+
+/** Every item of a paged list, following `nextCursor` from the first page. */
+export async function fetchAllPages<S extends z.ZodType<Page<unknown>>>(
+  client: AdminClient,
+  path: string,
+  schema: S,
+): Promise<z.output<S>['data']> {
+  const items: unknown[] = [];
+  let cursor: string | null = null;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const query = `?limit=${MAX_PAGE_LIMIT}${cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`}`;
+    const answer = (await client.call('GET', `${path}${query}`, schema)) as Page<unknown>;
+    items.push(...answer.data);
+    cursor = answer.nextCursor;
+    if (cursor === null) return items;
+  }
+  throw new Error(`${path} has more than ${MAX_PAGES} pages; page through it with --cursor`);
+}
+
+export function printJson(io: CommandIo, value: unknown): void {
+  io.stdout(`${JSON.stringify(value, null, 2)}\n`);
 }
 
 /** A plain left-aligned table. */

@@ -1,34 +1,21 @@
+import { BackendAnswer, BackendPage, type BackendStatus } from '@floodgate/shared/admin-api';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import {
   type AdminArgv,
   type AdminCommandOptions,
   adminConnectionOptions,
+  type CommandIo,
   defaultIo,
+  EXIT_USAGE,
+  fetchAllPages,
   formatTable,
+  printJson,
   runAdminCall,
 } from './admin-command.js';
-import type { CommandIo } from './status.js';
-
-/** A backend as the balancer reports it (the fields the CLI prints; `--json` prints all). */
-export interface BackendView {
-  id: string;
-  url: string;
-  weight: number;
-  healthy: boolean;
-  circuitState: string;
-  draining: boolean;
-  available: boolean;
-  inFlight: number;
-  requests: number;
-  failures: number;
-  retries: number;
-  webSockets: number;
-  latencyMs: { p50: number | null; p99: number | null };
-}
 
 export type BackendsAction =
   | { action: 'list' }
-  | { action: 'add'; url: string; weight?: number }
+  | { action: 'add'; origin: string; weight?: number }
   | { action: 'remove' | 'drain' | 'enable'; id: string };
 
 const PAST: Record<'remove' | 'drain' | 'enable', string> = {
@@ -48,54 +35,48 @@ export async function runBackends(
   io: CommandIo = defaultIo,
 ): Promise<number> {
   const command = `floodgate backends ${what.action}`;
-  const print = (json: unknown, text: string) =>
-    io.stdout(options.json ? `${JSON.stringify(json, null, 2)}\n` : text);
   if (what.action === 'add' && what.weight !== undefined) {
     if (!Number.isInteger(what.weight) || what.weight < 1 || what.weight > 1000) {
       io.stderr(`${command}: --weight must be an integer from 1 to 1000\n`);
-      return 2;
+      return EXIT_USAGE;
     }
   }
+  const backendId = what.action === 'list' || what.action === 'add' ? undefined : what.id;
   return runAdminCall(
     command,
     options,
     io,
     async (client) => {
+      const print = (backend: BackendStatus, text: string) =>
+        options.json ? printJson(io, backend) : io.stdout(text);
       switch (what.action) {
         case 'list': {
-          const { backends } = await client.request<{ backends: BackendView[] }>(
-            'GET',
-            '/api/v1/admin/backends',
-          );
-          print(backends, formatBackends(backends));
+          const backends = await fetchAllPages(client, '/api/v1/admin/backends', BackendPage);
+          if (options.json) printJson(io, backends);
+          else io.stdout(formatBackends(backends));
           return;
         }
         case 'add': {
-          const body = what.weight === undefined ? { url: what.url } : { url: what.url, weight: what.weight };
-          const { backend } = await client.request<{ backend: BackendView }>(
-            'POST',
-            '/api/v1/admin/backends',
-            body,
-          );
-          print(backend, `added ${backend.id} ${backend.url} (weight ${backend.weight})\n`);
+          const body =
+            what.weight === undefined ? { url: what.origin } : { url: what.origin, weight: what.weight };
+          const { data } = await client.call('POST', '/api/v1/admin/backends', BackendAnswer, body);
+          print(data, `added ${data.id} ${data.url} (weight ${data.weight})\n`);
           return;
         }
         default: {
           const path = `/api/v1/admin/backends/${what.id}${what.action === 'remove' ? '' : `/${what.action}`}`;
-          const { backend } = await client.request<{ backend: BackendView }>(
-            what.action === 'remove' ? 'DELETE' : 'POST',
-            path,
-          );
-          print(backend, `${PAST[what.action]} ${backend.id} ${backend.url}\n`);
+          const method = what.action === 'remove' ? 'DELETE' : 'POST';
+          const { data } = await client.call(method, path, BackendAnswer);
+          print(data, `${PAST[what.action]} ${data.id} ${data.url}\n`);
         }
       }
     },
-    what.action === 'list' || what.action === 'add' ? undefined : what.id,
+    backendId,
   );
 }
 
 /** One line per backend. */
-export function formatBackends(backends: readonly BackendView[]): string {
+export function formatBackends(backends: readonly BackendStatus[]): string {
   if (backends.length === 0) return 'no backends\n';
   const ms = (v: number | null) => (v === null ? '-' : `${Math.round(v * 10) / 10}ms`);
   return formatTable(
@@ -110,8 +91,8 @@ export function formatBackends(backends: readonly BackendView[]): string {
       String(b.inFlight),
       String(b.requests),
       String(b.failures),
-      ms(b.latencyMs.p50),
-      ms(b.latencyMs.p99),
+      ms(b.latency.p50Ms),
+      ms(b.latency.p99Ms),
     ]),
   );
 }
@@ -137,17 +118,17 @@ export const backendsCommand: CommandModule<object, AdminArgv> = {
         finish({ action: 'list' }, argv as unknown as Args),
       )
       .command(
-        'add <url>',
-        'Add a backend (an http(s) origin)',
+        'add <origin>',
+        'Add a backend (an http(s) origin); requests go to --url as always',
         (c: Argv) =>
           c
-            .positional('url', { type: 'string', describe: 'Origin, e.g. http://127.0.0.1:3004' })
+            .positional('origin', { type: 'string', describe: 'The new backend, e.g. http://127.0.0.1:3004' })
             .option('weight', { type: 'number', nargs: 1, describe: 'Weight (1-1000, weighted balancers)' }),
         (argv) =>
           finish(
             {
               action: 'add',
-              url: String(argv.url),
+              origin: String(argv.origin),
               ...(argv.weight === undefined ? {} : { weight: Number(argv.weight) }),
             },
             argv as unknown as Args,
@@ -162,6 +143,9 @@ export const backendsCommand: CommandModule<object, AdminArgv> = {
       .command('enable <id>', 'End a drain', idArg, (argv) =>
         finish({ action: 'enable', id: String(argv.id) }, argv as unknown as Args),
       )
+      .example('$0 backends list --token $TOKEN', 'every backend and its state')
+      .example('$0 backends add http://127.0.0.1:3004 --weight 2', 'a new backend, weight 2')
+      .example('$0 backends drain api-2', 'no new requests to api-2 (then: enable api-2)')
       .demandCommand(1, 'name a backends command (list, add, remove, drain, enable)') as Argv<AdminArgv>,
   handler: () => {},
 };

@@ -1,23 +1,20 @@
+import {
+  CircuitBreakerAnswer,
+  CircuitBreakerPage,
+  type CircuitBreakerStatus,
+} from '@floodgate/shared/admin-api';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import {
   type AdminArgv,
   type AdminCommandOptions,
   adminConnectionOptions,
+  type CommandIo,
   defaultIo,
+  fetchAllPages,
   formatTable,
+  printJson,
   runAdminCall,
 } from './admin-command.js';
-import type { CommandIo } from './status.js';
-
-/** A backend's circuit breaker as the balancer reports it (`--json` prints every field). */
-export interface BreakerView {
-  backend: string;
-  state: string;
-  forced: boolean;
-  consecutiveFailures: number;
-  window: { requests: number; failures: number };
-  openedAt: number | null;
-}
 
 export type BreakersAction = { action: 'list' } | { action: 'open' | 'close' | 'reset'; id: string };
 
@@ -43,41 +40,35 @@ export async function runBreakers(
     io,
     async (client) => {
       if (what.action === 'list') {
-        const { circuitBreakers } = await client.request<{ circuitBreakers: BreakerView[] }>(
-          'GET',
-          '/api/v1/admin/circuit-breakers',
-        );
-        io.stdout(
-          options.json ? `${JSON.stringify(circuitBreakers, null, 2)}\n` : formatBreakers(circuitBreakers),
-        );
+        const breakers = await fetchAllPages(client, '/api/v1/admin/circuit-breakers', CircuitBreakerPage);
+        if (options.json) printJson(io, breakers);
+        else io.stdout(formatBreakers(breakers));
         return;
       }
-      const { circuitBreaker } = await client.request<{ circuitBreaker: BreakerView }>(
+      const { data } = await client.call(
         'POST',
         `/api/v1/admin/circuit-breakers/${what.id}/${what.action}`,
+        CircuitBreakerAnswer,
       );
-      io.stdout(
-        options.json
-          ? `${JSON.stringify(circuitBreaker, null, 2)}\n`
-          : `breaker of ${circuitBreaker.backend} ${DONE[what.action]}: ${circuitBreaker.state}\n`,
-      );
+      if (options.json) printJson(io, data);
+      else io.stdout(`breaker of ${data.backendId} ${DONE[what.action]}: ${data.circuitState}\n`);
     },
     what.action === 'list' ? undefined : what.id,
   );
 }
 
 /** One line per breaker. */
-export function formatBreakers(breakers: readonly BreakerView[]): string {
+export function formatBreakers(breakers: readonly CircuitBreakerStatus[]): string {
   if (breakers.length === 0) return 'no circuit breakers\n';
   return formatTable(
     ['BACKEND', 'STATE', 'FORCED', 'CONSECUTIVE FAILURES', 'WINDOW (FAILED/REQUESTS)', 'OPENED AT'],
     breakers.map((b) => [
-      b.backend,
-      b.state,
+      b.backendId,
+      b.circuitState,
       b.forced ? 'yes' : 'no',
       String(b.consecutiveFailures),
       `${b.window.failures}/${b.window.requests}`,
-      b.openedAt === null ? '-' : new Date(b.openedAt).toISOString(),
+      b.openedAt ?? '-',
     ]),
   );
 }
@@ -106,6 +97,8 @@ export const breakersCommand: CommandModule<object, AdminArgv> = {
       .command('reset <id>', 'A fresh closed breaker with an empty window', idArg, (argv) =>
         finish({ action: 'reset', id: String(argv.id) }, argv as unknown as Args),
       )
+      .example('$0 breakers list', 'state, forced flag and window of every breaker')
+      .example('$0 breakers open api-2', 'take api-2 out of rotation until close or reset')
       .demandCommand(1, 'name a breakers command (list, open, close, reset)') as Argv<AdminArgv>,
   handler: () => {},
 };

@@ -1,72 +1,68 @@
+import {
+  CACHE_KEY_PATTERN,
+  type CacheCleared,
+  type CacheClearOverview,
+  CacheClearOverviewAnswer,
+  type CacheOverview,
+  CacheOverviewAnswer,
+} from '@floodgate/shared/admin-api';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
-import { adminConnectionOptions, defaultIo, runAdminCall } from './admin-command.js';
-import { type CommandIo, EXIT_OK, EXIT_UNHEALTHY, EXIT_USAGE } from './status.js';
-
-/** Keys and prefixes the api-servers accept. */
-const KEY = /^[A-Za-z0-9:._-]{1,200}$/;
+import {
+  type AdminArgv,
+  type AdminCommandOptions,
+  adminConnectionOptions,
+  type CommandIo,
+  defaultIo,
+  EXIT_OK,
+  EXIT_UNHEALTHY,
+  EXIT_USAGE,
+  printJson,
+  runAdminCall,
+} from './admin-command.js';
 
 export type CacheAction = { action: 'stats' } | { action: 'clear'; key?: string; prefix?: string };
-
-export interface CacheOptions {
-  url: string;
-  token?: string;
-  json?: boolean;
-  timeoutMs?: number;
-}
-
-interface InstanceView {
-  id: string;
-  url: string;
-  ok: boolean;
-  error?: string;
-  stats?: Record<string, unknown>;
-  cleared?: { l1?: number; l2?: string };
-}
-
-interface CacheStatsAnswer {
-  ok: boolean;
-  instances: { total: number; reachable: number };
-  totals: Record<string, unknown>;
-  hitRatio: { l1: number | null; l2: number | null; combined: number | null };
-  perInstance: InstanceView[];
-}
-
-interface CacheClearAnswer {
-  ok: boolean;
-  scope: { key?: string; prefix?: string };
-  instances: InstanceView[];
-}
 
 /**
  * `floodgate cache stats|clear` against the gateway's cache admin API, which fans out to every
  * api-server. Returns 0 when every instance answered, 1 when the gateway failed or any instance
  * could not be reached (one line on stderr saying which), 2 on bad usage.
  */
-export async function runCache(what: CacheAction, options: CacheOptions, io: CommandIo = defaultIo) {
+export async function runCache(
+  what: CacheAction,
+  options: AdminCommandOptions,
+  io: CommandIo = defaultIo,
+): Promise<number> {
   const command = `floodgate cache ${what.action}`;
-  return runAdminCall(command, options, io, async (client) => {
-    if (what.action === 'clear') {
-      if (what.key !== undefined && what.prefix !== undefined) {
-        io.stderr(`${command}: give --key or --prefix, not both\n`);
-        return EXIT_USAGE;
-      }
-      const value = what.key ?? what.prefix;
-      if (value !== undefined && !KEY.test(value)) {
-        io.stderr(`${command}: a key or prefix is 1-200 letters, digits and : . _ -\n`);
-        return EXIT_USAGE;
-      }
+  if (what.action === 'clear') {
+    if (what.key !== undefined && what.prefix !== undefined) {
+      io.stderr(`${command}: give --key or --prefix, not both\n`);
+      return EXIT_USAGE;
     }
-    let instances: InstanceView[];
+    const value = what.key ?? what.prefix;
+    if (value !== undefined && !CACHE_KEY_PATTERN.test(value)) {
+      io.stderr(`${command}: a key or prefix is 1-200 letters, digits and : . _ -\n`);
+      return EXIT_USAGE;
+    }
+  }
+  return runAdminCall(command, options, io, async (client) => {
+    let instances: { id: string; ok: boolean; error: string | null }[];
     if (what.action === 'stats') {
-      const stats = await client.request<CacheStatsAnswer>('GET', '/api/v1/admin/cache');
-      io.stdout(options.json ? `${JSON.stringify(stats, null, 2)}\n` : formatCacheStats(stats));
-      instances = stats.perInstance;
+      const { data } = await client.call('GET', '/api/v1/admin/cache', CacheOverviewAnswer);
+      if (options.json) printJson(io, data);
+      else io.stdout(formatCacheStats(data));
+      instances = data.instances;
     } else {
       const scope =
         what.key !== undefined ? { key: what.key } : what.prefix !== undefined ? { prefix: what.prefix } : {};
-      const cleared = await client.request<CacheClearAnswer>('POST', '/api/v1/admin/cache/clear', scope);
-      io.stdout(options.json ? `${JSON.stringify(cleared, null, 2)}\n` : formatCacheClear(cleared));
-      instances = cleared.instances;
+      const { data } = await client.call(
+        'POST',
+        '/api/v1/admin/cache/clear',
+        CacheClearOverviewAnswer,
+        scope,
+      );
+      if (options.json) printJson(io, data);
+      else io.stdout(formatCacheClear(data));
+      instances = data.instances;
     }
     if (instances.length === 0) {
       io.stderr(`${command}: the load balancer lists no api-servers\n`);
@@ -83,38 +79,46 @@ export async function runCache(what: CacheAction, options: CacheOptions, io: Com
 }
 
 const pct = (x: number | null) => (x === null ? '-' : `${(x * 100).toFixed(1)} %`);
-const num = (v: unknown) => (typeof v === 'number' ? String(v) : '-');
-const at = (o: unknown, ...path: string[]) =>
-  path.reduce<unknown>(
-    (v, p) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[p] : undefined),
-    o,
-  );
 
 /** Human-readable stats: totals, hit ratios, one line per instance. */
-export function formatCacheStats(s: CacheStatsAnswer): string {
-  const t = s.totals;
+export function formatCacheStats(s: CacheOverview): string {
+  const { l1, l2, loads } = s.totals;
+  const answering = s.instances.filter((i) => i.ok).length;
   const lines = [
-    `api-servers  ${s.instances.reachable}/${s.instances.total} answering`,
+    `api-servers  ${answering}/${s.instances.length} answering`,
     `hit ratio    L1 ${pct(s.hitRatio.l1)}  L2 ${pct(s.hitRatio.l2)}  combined ${pct(s.hitRatio.combined)}`,
-    `L1           ${num(at(t, 'l1', 'entries'))} entries, ${num(at(t, 'l1', 'bytes'))} bytes, ${num(at(t, 'l1', 'hits'))} hits, ${num(at(t, 'l1', 'misses'))} misses, ${num(at(t, 'l1', 'evictions'))} evictions`,
-    `L2           ${num(at(t, 'l2', 'hits'))} hits, ${num(at(t, 'l2', 'misses'))} misses, ${num(at(t, 'l2', 'errors'))} errors`,
-    `loads        ${num(at(t, 'loads', 'ok'))} from PostgreSQL (${num(at(t, 'loads', 'error'))} failed), ${num(at(t, 'coalesced'))} coalesced, ${num(at(t, 'staleServed'))} served stale`,
+    `L1           ${l1.entries} entries, ${l1.bytes} bytes, ${l1.hits} hits, ${l1.misses} misses, ${l1.evictions} evictions`,
+    `L2           ${l2.hits} hits, ${l2.misses} misses, ${l2.errors} errors`,
+    `loads        ${loads.ok} from PostgreSQL (${loads.error} failed), ${s.totals.coalesced} coalesced, ${s.totals.staleServed} served stale`,
   ];
-  for (const i of s.perInstance) {
-    if (!i.ok) {
+  for (const i of s.instances) {
+    const st = i.stats;
+    if (!i.ok || st === null) {
       lines.push(`  ${i.id}  ${i.url}  UNREACHABLE (${i.error ?? 'failed'})`);
       continue;
     }
-    const st = i.stats;
-    const coherent = at(st, 'coherence', 'leaseValid') === true ? 'coherent' : 'caches bypassed';
+    const coherent = st.coherence.leaseValid ? 'coherent' : 'caches bypassed';
     lines.push(
-      `  ${i.id}  ${i.url}  ${coherent}, bus ${String(at(st, 'coherence', 'bus') ?? '?')}, L1 ${num(at(st, 'l1', 'entries'))} entries, L2 ${at(st, 'l2', 'trusted') === true ? 'trusted' : 'not in use'}`,
+      `  ${i.id}  ${i.url}  ${coherent}, bus ${st.coherence.bus}, L1 ${st.l1.entries} entries, L2 ${st.l2.trusted ? 'trusted' : 'not in use'}`,
     );
   }
   return `${lines.join('\n')}\n`;
 }
 
-export function formatCacheClear(c: CacheClearAnswer): string {
+const l2Outcome = (l2: CacheCleared['l2']): string => {
+  switch (l2.result) {
+    case 'none':
+      return 'none configured';
+    case 'deleted':
+      return `${l2.deleted} deleted`;
+    case 'new_namespace':
+      return `new namespace ${l2.namespace}`;
+    case 'unavailable':
+      return `unavailable (${l2.error})`;
+  }
+};
+
+export function formatCacheClear(c: CacheClearOverview): string {
   const what = c.scope.key
     ? `key ${c.scope.key}`
     : c.scope.prefix
@@ -123,31 +127,26 @@ export function formatCacheClear(c: CacheClearAnswer): string {
   const lines = [`cleared ${what}`];
   for (const i of c.instances) {
     lines.push(
-      i.ok
-        ? `  ${i.id}  ${i.url}  L1 ${num(i.cleared?.l1)} entries, L2 ${i.cleared?.l2 ?? '-'}`
+      i.cleared !== null
+        ? `  ${i.id}  ${i.url}  L1 ${i.cleared.l1Entries} entries, L2 ${l2Outcome(i.cleared.l2)}`
         : `  ${i.id}  ${i.url}  FAILED (${i.error ?? 'failed'})`,
     );
   }
   return `${lines.join('\n')}\n`;
 }
 
-interface CacheArgv {
-  url: string;
-  token?: string;
-  json: boolean;
-}
-
-const finish = async (what: CacheAction, argv: ArgumentsCamelCase<CacheArgv>) => {
+type Args = ArgumentsCamelCase<AdminArgv>;
+const finish = async (what: CacheAction, argv: Args) => {
   process.exitCode = await runCache(what, { url: argv.url, token: argv.token, json: argv.json });
 };
 
-export const cacheCommand: CommandModule<object, CacheArgv> = {
+export const cacheCommand: CommandModule<object, AdminArgv> = {
   command: 'cache <command>',
   describe: 'Cache stats and clearing across every api-server (admin token required)',
   builder: (y: Argv) =>
     adminConnectionOptions(y)
       .command('stats', 'Hits, misses and sizes per level, summed and per instance', {}, (argv) =>
-        finish({ action: 'stats' }, argv as unknown as ArgumentsCamelCase<CacheArgv>),
+        finish({ action: 'stats' }, argv as unknown as Args),
       )
       .command(
         'clear',
@@ -165,12 +164,14 @@ export const cacheCommand: CommandModule<object, CacheArgv> = {
           finish(
             {
               action: 'clear',
-              key: argv.key === undefined ? undefined : String(argv.key),
-              prefix: argv.prefix === undefined ? undefined : String(argv.prefix),
+              ...(argv.key === undefined ? {} : { key: String(argv.key) }),
+              ...(argv.prefix === undefined ? {} : { prefix: String(argv.prefix) }),
             },
-            argv as unknown as ArgumentsCamelCase<CacheArgv>,
+            argv as unknown as Args,
           ),
       )
-      .demandCommand(1, 'name a cache command (stats, clear)') as Argv<CacheArgv>,
+      .example('$0 cache stats', 'hit ratios and sizes, summed and per api-server')
+      .example('$0 cache clear --key resource:42', 'one key on every api-server')
+      .demandCommand(1, 'name a cache command (stats, clear)') as Argv<AdminArgv>,
   handler: () => {},
 };

@@ -1,197 +1,128 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { type KeyView, runKeys } from './keys.js';
+import { captureIo } from '../testing/capture-io.js';
+import { type FakeGateway, startFakeGateway } from '../testing/fake-gateway.js';
+import { runCli } from '../testing/run-cli.js';
+import { runKeys } from './keys.js';
 
 const TOKEN = '-admin-token_42';
-const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url));
-const KEY = `fg_abcd1234_${'s'.repeat(43)}`;
-
-/** A fake gateway admin API holding keys in memory. */
-let keys: (KeyView & { key: string })[];
-const seen: { method: string; url: string; auth: string | undefined; body: string }[] = [];
-
-function send(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(body));
-}
-
-function handle(req: IncomingMessage, res: ServerResponse): void {
-  let body = '';
-  req.on('data', (c: Buffer) => {
-    body += String(c);
-  });
-  req.on('end', () => {
-    seen.push({
-      method: req.method as string,
-      url: req.url as string,
-      auth: req.headers.authorization,
-      body,
-    });
-    if (req.headers.authorization !== `Bearer ${TOKEN}`) {
-      send(res, 401, {
-        error: { code: 'INVALID_TOKEN', message: 'Session token is invalid or expired', requestId: 'r' },
-      });
-      return;
-    }
-    const view = ({ key: _key, ...k }: KeyView & { key: string }) => k;
-    if (req.method === 'POST' && req.url === '/api/v1/admin/keys') {
-      const { name, tier } = JSON.parse(body) as { name: string; tier: string };
-      const created = {
-        id: keys.length + 1,
-        prefix: 'abcd1234',
-        name,
-        tier,
-        key: KEY,
-        createdAt: '2026-01-01T00:00:00.000Z',
-        lastUsedAt: null,
-        revokedAt: null,
-      };
-      keys.push(created);
-      send(res, 201, created);
-    } else if (req.method === 'GET' && req.url === '/api/v1/admin/keys') {
-      send(res, 200, { data: keys.map(view) });
-    } else if (req.method === 'DELETE' && req.url?.startsWith('/api/v1/admin/keys/')) {
-      const k = keys.find((x) => String(x.id) === req.url?.split('/').pop());
-      if (!k) {
-        send(res, 404, {
-          error: { code: 'NOT_FOUND', message: `No API key ${req.url.split('/').pop()}`, requestId: 'r' },
-        });
-        return;
-      }
-      k.revokedAt = '2026-01-02T00:00:00.000Z';
-      send(res, 200, view(k));
-    } else send(res, 404, { error: { code: 'NOT_FOUND', message: 'Not found', requestId: 'r' } });
-  });
-}
-
-let server: Server;
-let url: string;
-before(async () => {
-  server = createServer(handle);
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-});
-after(() => {
-  server.closeAllConnections();
-  server.close();
-});
-beforeEach(() => {
-  keys = [];
-  seen.length = 0;
-});
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { io: { stdout: (t: string) => out.push(t), stderr: (t: string) => err.push(t) }, out, err };
-}
 
 describe('floodgate keys', () => {
-  it('create prints the key once with the admin token; --json prints the answer', async () => {
-    const c = capture();
-    assert.equal(
-      await runKeys({ action: 'create', name: 'acme', tier: 'pro' }, { url, token: TOKEN }, c.io),
-      0,
+  let fake: FakeGateway;
+  before(async () => {
+    fake = await startFakeGateway(TOKEN);
+  });
+  after(() => fake.close());
+  beforeEach(() => fake.reset());
+  const opts = (extra: { json?: boolean } = {}) => ({ url: fake.url, token: TOKEN, ...extra });
+  const create = async (n: number) => {
+    for (let i = 0; i < n; i++) {
+      assert.equal(
+        await runKeys({ action: 'create', name: `app-${i}`, tier: 'free' }, opts(), captureIo().io),
+        0,
+      );
+    }
+  };
+
+  it('create prints the key once with a warning; --json prints the created key', async () => {
+    const c = captureIo();
+    assert.equal(await runKeys({ action: 'create', name: 'acme', tier: 'pro' }, opts(), c.io), 0);
+    assert.match(
+      c.out(),
+      /^created key 1 \(abcd1234\) for acme, tier pro\nfg_abcd1234_s{43}\nThis is the only time/,
     );
-    assert.match(c.out.join(''), new RegExp(`created key 1 \\(abcd1234\\) for acme, tier pro\\n${KEY}\\n`));
-    assert.deepEqual(seen[0], {
-      method: 'POST',
-      url: '/api/v1/admin/keys',
-      auth: `Bearer ${TOKEN}`,
-      body: '{"name":"acme","tier":"pro"}',
-    });
-    const j = capture();
-    assert.equal(
-      await runKeys({ action: 'create', name: 'b', tier: 'free' }, { url, token: TOKEN, json: true }, j.io),
-      0,
+    assert.equal(fake.seen.at(-1)?.body, '{"name":"acme","tier":"pro"}');
+    const j = captureIo();
+    assert.equal(await runKeys({ action: 'create', name: 'b', tier: 'free' }, opts({ json: true }), j.io), 0);
+    assert.equal(JSON.parse(j.out()).key.length, 55);
+  });
+
+  it('list prints one page and the cursor of the next; --cursor continues; --all walks every page', async () => {
+    await create(5);
+    fake.seen.length = 0;
+    const first = captureIo();
+    assert.equal(await runKeys({ action: 'list', limit: 2 }, opts(), first.io), 0);
+    assert.match(
+      first.out(),
+      /^ID\s+PREFIX\s+NAME\s+TIER\s+STATUS\s+LAST USED\s+CREATED\n1\s+abcd1234\s+app-0\s+free\s+active\s+never/,
     );
-    assert.equal(JSON.parse(j.out.join('')).key, KEY);
-    assert.deepEqual(c.err, []);
+    const cursor = /--cursor (\S+) \(or --all\)\n$/.exec(first.out())?.[1];
+    assert.ok(cursor, first.out());
+    const second = captureIo();
+    assert.equal(await runKeys({ action: 'list', limit: 2, cursor }, opts(), second.io), 0);
+    assert.match(second.out(), /\n3\s+abcd1234\s+app-2\s.*\n4\s+abcd1234\s+app-3\s/);
+    const all = captureIo();
+    fake.pageSize = 2;
+    assert.equal(await runKeys({ action: 'list', all: true }, opts({ json: true }), all.io), 0);
+    assert.deepEqual(
+      JSON.parse(all.out()).map((k: { id: number }) => k.id),
+      [1, 2, 3, 4, 5],
+    );
+    assert.equal(all.err(), '', 'nothing left to page');
+    assert.deepEqual(
+      fake.seen.map((s) => s.url.replace(/cursor=[^&]+/, 'cursor=C')),
+      [
+        '/api/v1/admin/keys?limit=2',
+        '/api/v1/admin/keys?limit=2&cursor=C',
+        '/api/v1/admin/keys?limit=1000',
+        '/api/v1/admin/keys?limit=1000&cursor=C',
+        '/api/v1/admin/keys?limit=1000&cursor=C',
+      ],
+    );
   });
 
-  it('list prints a table (or JSON) without secrets', async () => {
-    await runKeys({ action: 'create', name: 'acme', tier: 'pro' }, { url, token: TOKEN }, capture().io);
-    const c = capture();
-    assert.equal(await runKeys({ action: 'list' }, { url, token: TOKEN }, c.io), 0);
-    const text = c.out.join('');
-    assert.match(text, /^ID\s+PREFIX\s+NAME\s+TIER\s+STATUS/);
-    assert.match(text, /\n1\s+abcd1234\s+acme\s+pro\s+active\s+never/);
-    assert.ok(!text.includes(KEY));
-    const j = capture();
-    assert.equal(await runKeys({ action: 'list' }, { url, token: TOKEN, json: true }, j.io), 0);
-    assert.equal(JSON.parse(j.out.join(''))[0].prefix, 'abcd1234');
+  it('revoke and tier (PATCH keys/:id) say what changed, and whether it was published', async () => {
+    await create(1);
+    const revoke = captureIo();
+    assert.equal(await runKeys({ action: 'revoke', id: '1' }, opts(), revoke.io), 0);
+    assert.equal(revoke.out(), 'revoked key 1 (abcd1234) of app-0\n');
+    const tier = captureIo();
+    assert.equal(await runKeys({ action: 'tier', id: '1', tier: 'enterprise' }, opts(), tier.io), 0);
+    assert.deepEqual([fake.seen.at(-1)?.method, fake.seen.at(-1)?.body], ['PATCH', '{"tier":"enterprise"}']);
+    assert.match(
+      tier.out(),
+      /^consumer app-0 \(key 1 and its other keys\) is now tier enterprise \(not published: /,
+    );
+    assert.equal(fake.keys[0]?.tier, 'enterprise');
   });
 
-  it('revoke: 0 when revoked, 1 with a one-line reason when not found, 2 for a malformed id', async () => {
-    await runKeys({ action: 'create', name: 'acme', tier: 'pro' }, { url, token: TOKEN }, capture().io);
-    const ok = capture();
-    assert.equal(await runKeys({ action: 'revoke', id: '1' }, { url, token: TOKEN }, ok.io), 0);
-    assert.equal(ok.out.join(''), 'revoked key 1 (abcd1234) of acme\n');
-    const missing = capture();
-    assert.equal(await runKeys({ action: 'revoke', id: '77' }, { url, token: TOKEN }, missing.io), 1);
-    assert.equal(missing.err.join(''), 'floodgate keys revoke: NOT_FOUND: No API key 77\n');
-    const bad = capture();
-    assert.equal(await runKeys({ action: 'revoke', id: '1; DROP' }, { url, token: TOKEN }, bad.io), 2);
-    assert.equal(bad.err.length, 1);
+  it('1 with a one-line reason when refused; 2 on bad usage with nothing sent', async () => {
+    const missing = captureIo();
+    assert.equal(await runKeys({ action: 'revoke', id: '99' }, opts(), missing.io), 1);
+    assert.equal(missing.err(), 'floodgate keys revoke: NOT_FOUND: No API key 99\n');
+    fake.seen.length = 0;
+    for (const what of [
+      { action: 'revoke', id: '0' },
+      { action: 'tier', id: 'x', tier: 'pro' },
+      { action: 'tier', id: '1', tier: 'gold' },
+      { action: 'create', name: 'a', tier: 'gold' },
+      { action: 'list', limit: 0 },
+      { action: 'list', all: true, cursor: 'abc' },
+    ] as const) {
+      const c = captureIo();
+      assert.equal(await runKeys(what, opts(), c.io), 2, JSON.stringify(what));
+      assert.equal(c.err().split('\n').length, 2, 'one line');
+    }
+    assert.equal(await runKeys({ action: 'list' }, { url: fake.url }, captureIo().io), 2, 'no token');
+    assert.equal(fake.seen.length, 0);
   });
 
-  it('2 without a token, 1 with a refused token or an unreachable gateway', async () => {
-    const none = capture();
-    assert.equal(await runKeys({ action: 'list' }, { url }, none.io), 2);
-    const refused = capture();
-    assert.equal(await runKeys({ action: 'list' }, { url, token: 'wrong' }, refused.io), 1);
-    assert.match(refused.err.join(''), /^floodgate keys list: INVALID_TOKEN: .+\n$/);
-    const down = capture();
-    assert.equal(await runKeys({ action: 'list' }, { url: 'http://127.0.0.1:9', token: TOKEN }, down.io), 1);
-    assert.equal(down.err.length, 1);
-  });
-
-  it('the CLI exits 2 on bad usage and 1 on failure, with one line on stderr', {
-    timeout: 20_000,
+  it('the binary: tier and list --all, a dash-leading token, FLOODGATE_* from the environment', {
+    timeout: 90_000,
   }, async () => {
-    const run = async (args: string[]) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=source', MAIN, ...args], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
-      });
-      let stderr = '';
-      let stdout = '';
-      child.stderr.on('data', (c: Buffer) => {
-        stderr += String(c);
-      });
-      child.stdout.on('data', (c: Buffer) => {
-        stdout += String(c);
-      });
-      const [code] = (await once(child, 'exit')) as [number];
-      return { code, stderr, stdout };
-    };
-    const [usage, notFound, created] = await Promise.all([
-      run(['keys', 'create', '--name', 'x', '--tier', 'platinum', '--token', TOKEN, '--url', url]),
-      run(['keys', 'revoke', '5', '--token', TOKEN, '--url', url]),
-      run([
-        'keys',
-        'create',
-        '--name',
-        'cli',
-        '--tier',
-        'enterprise',
-        '--json',
-        '--token',
-        TOKEN,
-        '--url',
-        url,
-      ]),
+    await create(3);
+    const [tier, list, usage] = await Promise.all([
+      runCli(['keys', 'tier', '2', 'pro', '--token', TOKEN, '--url', fake.url]),
+      runCli(['keys', 'list', '--all', '--json'], { FLOODGATE_URL: fake.url, FLOODGATE_TOKEN: TOKEN }),
+      runCli(['keys', 'tier', '2', 'gold', '--token', TOKEN, '--url', fake.url]),
     ]);
-    assert.equal(usage.code, 2, usage.stderr);
-    assert.equal(notFound.code, 1, notFound.stderr);
-    assert.equal(notFound.stderr.trim().split('\n').length, 1);
-    assert.match(notFound.stderr, /NOT_FOUND/);
-    assert.equal(created.code, 0, created.stderr);
-    assert.equal(JSON.parse(created.stdout).tier, 'enterprise');
+    assert.equal(tier.code, 0, tier.stderr);
+    assert.equal(list.code, 0, list.stderr);
+    assert.equal(JSON.parse(list.stdout).length, 3);
+    assert.equal(usage.code, 2);
+    assert.match(
+      usage.stderr,
+      /^floodgate keys tier: invalid value: tier is "gold", not one of "anonymous", .+\n$/,
+    );
   });
 });

@@ -1,6 +1,16 @@
 import { isFloodgateError } from '@floodgate/shared';
+import type { Dashboard } from '@floodgate/shared/admin-api';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { AdminClient, type HealthResult } from '../admin-client.js';
+import {
+  type AdminArgv,
+  adminConnectionOptions,
+  type CommandIo,
+  defaultIo,
+  EXIT_OK,
+  EXIT_UNHEALTHY,
+  EXIT_USAGE,
+} from './admin-command.js';
 
 export interface StatusOptions {
   url: string;
@@ -9,45 +19,20 @@ export interface StatusOptions {
   timeoutMs?: number;
 }
 
-export interface CommandIo {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-}
-
-/** Exit codes shared by the CLI commands. */
-export const EXIT_OK = 0;
-export const EXIT_UNHEALTHY = 1;
-export const EXIT_USAGE = 2;
-
-interface BackendView {
-  id: string;
-  url: string;
-  healthy: boolean | undefined;
-  available: boolean | undefined;
-  draining: boolean | undefined;
-  breaker: string | undefined;
-  inFlight: number | undefined;
-}
-
 export interface StatusReport {
   url: string;
   healthy: boolean;
   /** Why it is not healthy (absent when healthy). */
   reason?: string;
   gateway: HealthResult;
-  dashboard?: unknown;
+  dashboard?: Dashboard;
   dashboardError?: { code: string; message: string; status?: unknown };
 }
 
-const defaultIo: CommandIo = {
-  stdout: (t) => process.stdout.write(t),
-  stderr: (t) => process.stderr.write(t),
-};
-
 /**
- * `floodgate status`: the gateway's /health and, with a token, the admin dashboard summary.
- * Returns 0 when healthy, 1 when unhealthy or unreachable, 2 on bad usage; any non-zero exit comes
- * with one line on stderr saying why.
+ * `floodgate status`: the gateway's /health and, with a token, the admin dashboard summary (every
+ * backend with its health, availability, drain and breaker state). Returns 0 when healthy, 1 when
+ * unhealthy or unreachable, 2 on bad usage; any non-zero exit comes with one line on stderr saying why.
  */
 export async function runStatus(options: StatusOptions, io: CommandIo = defaultIo): Promise<number> {
   let client: AdminClient;
@@ -77,8 +62,9 @@ async function collectStatus(client: AdminClient): Promise<StatusReport> {
   if (!gateway.healthy)
     report.reason = `gateway ${client.baseUrl} unhealthy: /health answered ${gateway.status}`;
   if (!client.hasToken) return report;
+  let dashboard: Dashboard;
   try {
-    report.dashboard = await client.dashboard();
+    dashboard = await client.dashboard();
   } catch (err) {
     const e = isFloodgateError(err) ? err : null;
     report.dashboardError = {
@@ -90,53 +76,18 @@ async function collectStatus(client: AdminClient): Promise<StatusReport> {
     report.reason ??= `admin dashboard: ${report.dashboardError.code}: ${report.dashboardError.message}`;
     return report;
   }
-  const balancer = balancerOf(report.dashboard);
-  if (balancer && balancer.reachable === false) {
+  report.dashboard = dashboard;
+  const { balancer } = dashboard;
+  if (balancer.status === null) {
     report.healthy = false;
-    report.reason ??= `load balancer unreachable from the gateway${balancer.error ? `: ${balancer.error}` : ''}`;
-  } else {
-    const backends = backendsOf(report.dashboard);
-    if (backends && !backends.some((b) => b.available ?? b.healthy)) {
-      report.healthy = false;
-      report.reason ??= backends.length ? 'no backend is available' : 'the load balancer has no backends';
-    }
+    report.reason ??= `load balancer ${balancer.reachable ? 'status unavailable' : 'unreachable'} from the gateway${balancer.error ? `: ${balancer.error}` : ''}`;
+  } else if (!balancer.status.backends.some((b) => b.available)) {
+    report.healthy = false;
+    report.reason ??= balancer.status.backends.length
+      ? 'no backend is available'
+      : 'the load balancer has no backends';
   }
   return report;
-}
-
-function balancerOf(
-  dashboard: unknown,
-): { reachable?: unknown; error?: unknown; status?: unknown } | undefined {
-  const b = (dashboard as { balancer?: unknown } | null)?.balancer;
-  return b && typeof b === 'object'
-    ? (b as { reachable?: unknown; error?: unknown; status?: unknown })
-    : undefined;
-}
-
-/** Finds the backends list (`balancer.status.backends`, or `backends` at the top). */
-function backendsOf(dashboard: unknown): BackendView[] | undefined {
-  const d = dashboard as Record<string, unknown> | null;
-  const status = balancerOf(d)?.status as { backends?: unknown } | undefined;
-  const list = status?.backends ?? d?.backends;
-  if (!Array.isArray(list)) return undefined;
-  return list.map((raw) => {
-    const b = (raw ?? {}) as Record<string, unknown>;
-    const breaker = b.breaker ?? b.breakerState ?? b.circuit;
-    return {
-      id: String(b.id ?? b.name ?? b.url ?? '?'),
-      url: String(b.url ?? ''),
-      healthy: typeof b.healthy === 'boolean' ? b.healthy : undefined,
-      available: typeof b.available === 'boolean' ? b.available : undefined,
-      draining: typeof b.draining === 'boolean' ? b.draining : undefined,
-      breaker:
-        typeof breaker === 'string'
-          ? breaker
-          : typeof (breaker as { state?: unknown })?.state === 'string'
-            ? String((breaker as { state: string }).state)
-            : undefined,
-      inFlight: typeof b.inFlight === 'number' ? b.inFlight : undefined,
-    };
-  });
 }
 
 /** Human-readable report. */
@@ -155,26 +106,25 @@ export function formatStatus(report: StatusReport): string {
   if (report.dashboardError) {
     lines.push(`dashboard  ${report.dashboardError.code}: ${report.dashboardError.message}`);
   } else if (report.dashboard !== undefined) {
-    const gw = (report.dashboard as { gateway?: Record<string, unknown> }).gateway;
-    if (gw && typeof gw === 'object') {
-      lines.push('gateway stats');
-      for (const [k, v] of Object.entries(gw)) lines.push(`  ${k}: ${brief(v)}`);
-    }
-    const balancer = balancerOf(report.dashboard);
-    if (balancer?.reachable === false) lines.push(`load balancer  UNREACHABLE (${brief(balancer.error)})`);
-    const backends = backendsOf(report.dashboard);
-    if (backends) {
-      const algorithm = (balancer?.status as { algorithm?: unknown } | undefined)?.algorithm;
+    const { gateway: gw, balancer } = report.dashboard;
+    lines.push(
+      'gateway stats',
+      `  up since ${gw.startedAt} (${Math.round(gw.uptimeMs / 1000)} s), ${gw.inFlight} in flight, ${gw.requests.total} requests`,
+      `  rate limits ${gw.rateLimit.mode}, ${gw.rateLimit.liveGateways} live gateways; admission ${gw.admission.inFlight} in flight, ${gw.admission.queued} queued`,
+    );
+    if (balancer.status === null) {
       lines.push(
-        `backends (${backends.length})${typeof algorithm === 'string' ? `  algorithm ${algorithm}` : ''}`,
+        `load balancer  ${balancer.reachable ? 'NO STATUS' : 'UNREACHABLE'} (${balancer.error ?? '?'})`,
       );
-      for (const b of backends) {
+    } else {
+      lines.push(`backends (${balancer.status.backends.length})  algorithm ${balancer.status.algorithm}`);
+      for (const b of balancer.status.backends) {
         const state = [
-          b.healthy === undefined ? undefined : b.healthy ? 'healthy' : 'UNHEALTHY',
-          b.available === false && b.healthy !== false ? 'unavailable' : undefined,
+          b.healthy ? 'healthy' : 'UNHEALTHY',
+          !b.available && b.healthy ? 'unavailable' : undefined,
           b.draining ? 'draining' : undefined,
-          b.breaker ? `breaker ${b.breaker}` : undefined,
-          b.inFlight === undefined ? undefined : `in-flight ${b.inFlight}`,
+          `breaker ${b.circuitState}`,
+          `in-flight ${b.inFlight}`,
         ].filter(Boolean);
         lines.push(`  ${b.id}  ${b.url}  ${state.join(', ')}`);
       }
@@ -189,31 +139,17 @@ function brief(v: unknown): string {
   return JSON.stringify(v);
 }
 
-interface StatusArgv {
-  url: string;
-  token?: string;
-  json: boolean;
-}
-
-export const statusCommand: CommandModule<object, StatusArgv> = {
+export const statusCommand: CommandModule<object, AdminArgv> = {
   command: 'status',
-  describe: "Show the gateway's health and, with an admin token, the dashboard summary",
+  describe: "Show the gateway's health and, with an admin token, every backend and its breaker",
   builder: (y: Argv) =>
-    y
-      .option('url', {
-        type: 'string',
-        default: process.env.FLOODGATE_URL || 'http://localhost:8080',
-        defaultDescription: 'FLOODGATE_URL or http://localhost:8080',
-        describe: 'Gateway base URL',
-      })
-      .option('token', {
-        type: 'string',
-        default: process.env.FLOODGATE_TOKEN || undefined,
-        defaultDescription: 'FLOODGATE_TOKEN',
-        describe: 'Admin session token (from POST /api/v1/auth/login)',
-      })
-      .option('json', { type: 'boolean', default: false, describe: 'Print JSON' }) as Argv<StatusArgv>,
-  handler: async (argv: ArgumentsCamelCase<StatusArgv>) => {
+    adminConnectionOptions(y)
+      .example('$0 status', "the gateway's /health")
+      .example(
+        '$0 status --token $TOKEN',
+        'also the balancer, each backend and its breaker state',
+      ) as Argv<AdminArgv>,
+  handler: async (argv: ArgumentsCamelCase<AdminArgv>) => {
     process.exitCode = await runStatus({ url: argv.url, token: argv.token, json: argv.json });
   },
 };

@@ -2,13 +2,19 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 
-const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url));
+const BIN = fileURLToPath(new URL('../../bin/floodgate.js', import.meta.url));
 
-/** Runs the real `floodgate` binary from source with `args`; resolves with its exit code and output. */
-export async function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=source', MAIN, ...args], {
+/**
+ * Runs the real `floodgate` binary (`cli/bin/floodgate.js`, as npm installs it) with `args` and only
+ * PATH, HOME and `env` in its environment; resolves with its exit code and output.
+ */
+export async function runCli(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [BIN, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
   });
   let stdout = '';
   let stderr = '';
