@@ -94,9 +94,9 @@ describe('resilience under faults (gateway → balancer → 3 api-servers, real 
   const addFake = async (fake: FakeBackend): Promise<string> => {
     await fake.listen();
     fakes.push(fake);
-    const res = await stack.lbAdmin<{ backend: BackendView }>('POST', '/backends', { url: fake.url });
+    const res = await stack.lbAdmin<{ data: BackendView }>('POST', '/backends', { url: fake.url });
     assert.equal(res.status, 201);
-    return res.body.backend.id;
+    return res.body.data.id;
   };
 
   it('kill -9 one api-server: no failed GET/PUT/DELETE, down within 2 intervals, back within 3 after restart', async (t) => {
@@ -361,10 +361,10 @@ describe('resilience under faults (gateway → balancer → 3 api-servers, real 
     const id = await addFake(fake);
     const gen = load(readsOnly(workload));
     await sleep(1000);
-    const drained = await stack.lbAdmin<{ backend: BackendView }>('POST', `/backends/${id}/drain`);
+    const drained = await stack.lbAdmin<{ data: BackendView }>('POST', `/backends/${id}/drain`);
     // Requests the balancer sent it, counted at dispatch: from here on the count must not move.
-    const dispatchedAtDrain = drained.body.backend.requests;
-    const inFlightAtDrain = drained.body.backend.inFlight;
+    const dispatchedAtDrain = drained.body.data.requests;
+    const inFlightAtDrain = drained.body.data.inFlight;
     await sleep(1500);
     const report = await gen.stop();
     const status = (await stack.backends()).find((b) => b.id === id) as BackendView;
@@ -374,7 +374,7 @@ describe('resilience under faults (gateway → balancer → 3 api-servers, real 
     figure(t, 'drain: in flight on the drained backend at drain', inFlightAtDrain);
 
     assert.equal(drained.status, 200);
-    assert.equal(drained.body.backend.draining, true);
+    assert.equal(drained.body.data.draining, true);
     assert.ok(inFlightAtDrain > 0, 'the drained backend had requests in flight');
     assert.equal(status.requests, dispatchedAtDrain, 'no request was sent to it after the drain');
     assert.equal(fake.arrivals.length, dispatchedAtDrain, 'every request sent to it arrived there');

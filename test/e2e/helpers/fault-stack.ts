@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { BackendPage, type BackendStatus } from '@floodgate/shared/admin-api';
 import {
   createTestDatabase,
   deleteRedisPrefix,
@@ -8,6 +9,7 @@ import {
   uniqueRedisPrefix,
 } from '@floodgate/shared/testing/index';
 import { type ChildService, startChildService, stopChildService } from './child-service.js';
+import { assertConformsToOpenApi } from './openapi-conformance.js';
 
 const HOST = '127.0.0.1';
 
@@ -25,20 +27,8 @@ export const API_SHUTDOWN_TIMEOUT_MS = 3000;
 const POLL_MS = 25;
 const READY_TIMEOUT_MS = 60_000;
 
-/** One backend as `/lb/admin/backends` reports it (the fields the tests read). */
-export interface BackendView {
-  id: string;
-  url: string;
-  healthy: boolean;
-  circuitState: 'closed' | 'open' | 'half-open';
-  draining: boolean;
-  available: boolean;
-  inFlight: number;
-  requests: number;
-  failures: number;
-  retries: number;
-  webSockets: number;
-}
+/** One backend as `/lb/admin/backends` reports it: the shared wire type, never a copy. */
+export type BackendView = BackendStatus;
 
 /** A change of one backend's state seen by a BackendWatcher. */
 export interface BackendChange {
@@ -246,12 +236,14 @@ export class FaultStack {
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(5000),
     });
-    return { status: res.status, body: (await res.json()) as T };
+    const answer = await res.json();
+    assertConformsToOpenApi(method, `${this.lbUrl}/lb/admin${path}`, res.status, answer);
+    return { status: res.status, body: answer as T };
   }
 
   async backends(): Promise<BackendView[]> {
-    const { body } = await this.lbAdmin<{ backends: BackendView[] }>('GET', '/backends');
-    return body.backends;
+    const { body } = await this.lbAdmin('GET', '/backends');
+    return BackendPage.parse(body).data;
   }
 
   /** Polls the balancer until `done(backends)`; resolves with performance.now() at that poll. */

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
+import type { DashboardAnswer, LbStatusAnswer } from '@floodgate/shared/admin-api';
 import { call, type ErrorBody, login } from './http.js';
 import type { Stack } from './start-stack.js';
 
@@ -157,12 +158,10 @@ export function registerFoundationFlows(stack: () => Stack): void {
     const cycle = ids.slice(0, 3);
     assert.equal(new Set(cycle).size, 3, `three distinct instances: ${ids}`);
     assert.deepEqual(ids, [...cycle, ...cycle, ...cycle], 'strict rotation');
-    const status = await call<{ algorithm: string; backends: { id: string; url: string }[] }>(
-      `${lbUrl}/lb/status`,
-    );
+    const status = await call<LbStatusAnswer>(`${lbUrl}/lb/status`);
     assert.equal(status.status, 200);
-    assert.equal(status.body.backends.length, 3);
-    assert.equal(status.body.algorithm, 'round-robin');
+    assert.equal(status.body.data.backends.length, 3);
+    assert.equal(status.body.data.algorithm, 'round-robin');
   });
 
   it('serves /health and /metrics on every process', async () => {
@@ -189,14 +188,11 @@ export function registerFoundationFlows(stack: () => Stack): void {
     const userToken = await login(gatewayUrl, 'user@example.com', 'user123');
     assertEnvelope(await call(url, { token: userToken }), 403, 'FORBIDDEN');
     const adminToken = await login(gatewayUrl, 'admin@example.com', 'admin123');
-    const res = await call<{
-      gateway: { uptimeSeconds: number; requests: { total: number } };
-      balancer: { reachable: boolean; status: { backends: { id: string; healthy: boolean }[] } };
-    }>(url, { token: adminToken });
+    const res = await call<DashboardAnswer>(url, { token: adminToken });
     assert.equal(res.status, 200);
-    assert.ok(res.body.gateway.requests.total > 0);
-    assert.equal(res.body.balancer.reachable, true);
-    assert.equal(res.body.balancer.status.backends.length, 3);
+    assert.ok(res.body.data.gateway.requests.total > 0);
+    assert.equal(res.body.data.balancer.reachable, true);
+    assert.equal(res.body.data.balancer.status?.backends.length, 3);
   });
 
   it('answers bad input with 4xx envelopes, never a crash', async () => {

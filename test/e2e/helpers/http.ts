@@ -1,4 +1,9 @@
-/** Small fetch wrappers for e2e tests: JSON in, status + parsed JSON + headers out. */
+import { assertConformsToOpenApi } from './openapi-conformance.js';
+
+/**
+ * Small fetch wrappers for e2e tests: JSON in, status + parsed JSON + headers out. Every admin and
+ * status answer is checked against the OpenAPI document on the way.
+ */
 export interface JsonResponse<T = unknown> {
   status: number;
   headers: Headers;
@@ -26,6 +31,7 @@ export async function call<T = unknown>(
   const text = await res.text();
   let parsed: unknown = text;
   if (text && (res.headers.get('content-type') ?? '').includes('json')) parsed = JSON.parse(text);
+  assertConformsToOpenApi(init.method ?? 'GET', url, res.status, parsed);
   return { status: res.status, headers: res.headers, body: parsed as T };
 }
 
