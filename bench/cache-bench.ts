@@ -8,6 +8,7 @@ import { writeFile } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CacheOverviewAnswer } from '@floodgate/shared/admin-api';
 
 const RESULTS_FILE = join(resolve(dirname(fileURLToPath(import.meta.url))), 'results', 'cache-latest.json');
 
@@ -158,8 +159,7 @@ export async function runCacheBench(
     const loadsNow = async () => {
       const s = await call(agent, gatewayUrl, 'GET', '/api/v1/admin/cache', adminToken);
       if (s.status !== 200) return undefined;
-      const t = (JSON.parse(s.body) as { totals?: { loads?: { ok?: number } } }).totals;
-      return t?.loads?.ok;
+      return CacheOverviewAnswer.parse(JSON.parse(s.body)).data.totals.loads.ok;
     };
 
     const pick = zipf(ids.length, ZIPF_S);
