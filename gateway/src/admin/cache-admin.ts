@@ -60,6 +60,7 @@ export function createCacheAdminRoutes(deps: CacheAdminDeps): AdminRoute[] {
   async function fanOut<T>(
     ctx: RequestContext,
     call: { method: 'GET' | 'POST'; path: string; body?: unknown },
+    /** The shared `…Answer` schema of the instance endpoint. */
     answer: { safeParse(v: unknown): { success: true; data: { data: T } } | { success: false } },
   ): Promise<InstanceResult<T>[]> {
     const lb = await fetchBalancerStatus(deps.upstream, deps.basePath, ctx.requestId);
