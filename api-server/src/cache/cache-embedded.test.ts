@@ -52,7 +52,7 @@ test('embedded (PGlite, no Redis): 500 updates through A read back through B and
   });
   assert.deepEqual(r.stale, []);
   assert.deepEqual(Object.keys(r.after), ['MISS'], 'caches bypassed, every read from the database');
-  const writes = (await cacheStats(a)).coherence.writeWaits;
+  const writes = (await cacheStats(a)).writeWaits;
   assert.ok(
     writes.none >= 500,
     `writes did not wait for a bus that does not exist: ${JSON.stringify(writes)}`,
