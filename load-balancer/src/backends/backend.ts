@@ -3,6 +3,7 @@ import type { BackendStatus } from '@floodgate/shared/admin-api';
 import { type Dispatcher, Pool } from 'undici';
 import { BackendBreaker } from '../breakers/backend-breaker.js';
 import { LatencyWindow } from './latency-window.js';
+import { isFailure, NO_RESPONSE } from './try-outcome.js';
 
 export type UpstreamOptions = LoadBalancerConfig['upstream'];
 
@@ -63,7 +64,8 @@ export class Backend {
 
   /**
    * Sends one request on this backend's keep-alive pool and counts it as in flight. The caller
-   * takes the breaker's trial token (`breaker.onDispatch()`) first and reports the outcome with it.
+   * takes the breaker's trial token (`breaker.onDispatch()`) first and reports the outcome with it
+   * (`recordOutcome`), or releases it (`breaker.recordNeutral`) when the try said nothing.
    */
   dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): void {
     this.inFlight++;
@@ -71,14 +73,15 @@ export class Backend {
     this.#pool.dispatch(options, handler);
   }
 
-  /** The backend answered: `latencyMs` is the time to response headers. */
-  recordResponse(_status: number, latencyMs: number): void {
-    this.latency.record(latencyMs);
-  }
-
-  /** The try failed here: refused, reset, timed out, or answered 5xx. */
-  recordFailure(): void {
-    this.failures++;
+  /**
+   * How one try here ended (`try-outcome.ts`), reported once per try: a failure is counted, an
+   * answer's time to headers goes into the latency window, and the breaker learns the outcome with
+   * the try's trial token.
+   */
+  recordOutcome(outcome: number, latencyMs: number, token: number): void {
+    if (isFailure(outcome)) this.failures++;
+    if (outcome !== NO_RESPONSE) this.latency.record(latencyMs);
+    this.breaker.recordOutcome(outcome, latencyMs, token);
   }
 
   /** Called exactly once per dispatched request, when it has ended either way. */

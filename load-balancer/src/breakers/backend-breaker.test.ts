@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { FakeClock } from '@floodgate/shared';
+import { NO_RESPONSE } from '../backends/try-outcome.js';
 import { BackendBreaker, type BreakerOptions, type CircuitState } from './backend-breaker.js';
 import { BucketRotation } from './bucket-rotation.js';
 
@@ -47,9 +48,8 @@ describe('BackendBreaker', { timeout: 10_000 }, () => {
   /** One request through the breaker, as the proxy does it. */
   const request = (b: BackendBreaker, outcome: 'ok' | 'fail' | 'neutral') => {
     const token = b.onDispatch();
-    if (outcome === 'ok') b.recordSuccess(token);
-    else if (outcome === 'fail') b.recordFailure(token);
-    else b.recordNeutral(token);
+    if (outcome === 'neutral') b.recordNeutral(token);
+    else b.recordOutcome(outcome === 'ok' ? 200 : 500, 1, token);
   };
   const settle = () => new Promise((r) => setImmediate(r)); // opossum records successes in a microtask
 
@@ -122,7 +122,7 @@ describe('BackendBreaker', { timeout: 10_000 }, () => {
     const trial = b.onDispatch();
     assert.notEqual(trial, 0);
     assert.equal(b.admits(), false, 'only one trial at a time');
-    b.recordSuccess(trial);
+    b.recordOutcome(200, 1, trial);
     await reached('closed');
     assert.deepEqual(changes, ['open', 'half_open', 'closed']);
     assert.equal(b.admits(), true);
@@ -132,7 +132,7 @@ describe('BackendBreaker', { timeout: 10_000 }, () => {
     const { b, changes, reached } = breaker({ failureThreshold: 1, resetTimeoutMs: 30 });
     request(b, 'fail');
     await reached('half_open');
-    b.recordFailure(b.onDispatch());
+    b.recordOutcome(NO_RESPONSE, 1, b.onDispatch());
     assert.equal(b.state, 'open');
     assert.equal(b.admits(), false);
     await reached('half_open');
@@ -149,7 +149,7 @@ describe('BackendBreaker', { timeout: 10_000 }, () => {
     b.recordNeutral(first); // the client went away: says nothing about the backend
     assert.equal(b.state, 'half_open');
     assert.equal(b.admits(), true, 'the aborted trial freed its slot');
-    b.recordSuccess(second);
+    b.recordOutcome(404, 1, second); // a 4xx is the client's doing: a success
     await reached('closed');
   });
 
@@ -158,7 +158,7 @@ describe('BackendBreaker', { timeout: 10_000 }, () => {
     const early = b.onDispatch(); // sent while closed, answers late
     request(b, 'fail');
     await reached('half_open');
-    b.recordSuccess(early);
+    b.recordOutcome(200, 1, early);
     await settle();
     assert.equal(b.state, 'half_open', 'only a trial decides');
     assert.equal(b.admits(), true);

@@ -1,5 +1,6 @@
 import { type Clock, systemClock } from '@floodgate/shared';
 import CircuitBreaker from 'opossum';
+import { isFailure } from '../backends/try-outcome.js';
 import type { BucketRotation } from './bucket-rotation.js';
 
 export type CircuitState = 'closed' | 'open' | 'half_open';
@@ -126,7 +127,7 @@ export class BackendBreaker {
 
   /**
    * A request is being sent. Returns its trial token: 0 normally; in half-open, the period number,
-   * which `record*` needs back to free the trial slot.
+   * which `recordOutcome` or `recordNeutral` needs back to free the trial slot.
    */
   onDispatch(): number {
     if (this.#state !== 'half_open') return 0;
@@ -134,16 +135,19 @@ export class BackendBreaker {
     return this.#period;
   }
 
-  /** The backend answered with a non-5xx status. */
-  recordSuccess(token: number): void {
+  /**
+   * How a request ended (Caddy's `RecordMetric`): `outcome` is the answer's status or `NO_RESPONSE`
+   * (`try-outcome.ts`); no answer and 5xx are failures, anything else a success. This policy decides
+   * on the outcome alone; `latencyMs` (time to the answer) is part of the interface so a latency
+   * policy can be plugged in. `token` is the one `onDispatch()` returned.
+   */
+  recordOutcome(outcome: number, _latencyMs: number, token: number): void {
     if (!this.#accepts(token)) return;
-    this.#consecutiveFailures = 0;
-    this.#breaker.fire(false);
-  }
-
-  /** The backend failed: connect error, reset, timeout or a 5xx answer. */
-  recordFailure(token: number): void {
-    if (!this.#accepts(token)) return;
+    if (!isFailure(outcome)) {
+      this.#consecutiveFailures = 0;
+      this.#breaker.fire(false);
+      return;
+    }
     this.#consecutiveFailures++;
     this.#breaker.fire(true);
     if (this.#state === 'closed' && this.#consecutiveFailures >= this.options.failureThreshold) {

@@ -2,6 +2,7 @@ import { HttpMetrics } from '@floodgate/shared';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Backend } from '../backends/backend.js';
 import type { BackendPool } from '../backends/backend-pool.js';
+import { NO_RESPONSE } from '../backends/try-outcome.js';
 import { registerCircuitBreakerMetrics } from '../breakers/circuit-breaker-metrics.js';
 import { HealthCheckMetrics } from '../health/health-check-metrics.js';
 
@@ -82,17 +83,19 @@ export class LoadBalancerMetrics {
     pool.subscribe({ removed: (b) => this.#forget(b) });
   }
 
-  /** Counts one upstream answer with status `status`, `latencyMs` after the request was sent. */
-  recordUpstream(backend: Backend, status: number, latencyMs: number): void {
+  /**
+   * Counts one try on `backend` by the status class of its outcome ("error" for `NO_RESPONSE`); an
+   * answer's time to headers, `latencyMs`, also goes into the latency histogram.
+   */
+  recordUpstream(backend: Backend, outcome: number, latencyMs: number): void {
     const series = this.#seriesFor(backend);
-    const index = status >= 100 && status < 600 ? Math.floor(status / 100) : 5;
+    if (outcome === NO_RESPONSE) {
+      (series.answers[ERROR_INDEX] as Inc).inc();
+      return;
+    }
+    const index = outcome >= 100 && outcome < 600 ? Math.floor(outcome / 100) : 5;
     (series.answers[index] as Inc).inc();
     series.latency.observe(latencyMs / 1000);
-  }
-
-  /** Counts one upstream request that got no answer. */
-  recordUpstreamError(backend: Backend): void {
-    (this.#seriesFor(backend).answers[ERROR_INDEX] as Inc).inc();
   }
 
   recordRetry(reason: RetryReason): void {

@@ -4,9 +4,10 @@ import type { Backend } from '../backends/backend.js';
 import type { UpstreamExchange } from './upstream-exchange.js';
 
 /**
- * One try of an exchange on one backend: the undici dispatch handler. It keeps the backend's
- * in-flight count exact (finished exactly once) and hands every event to its exchange, which ignores
- * events of a try it has already replaced by a retry.
+ * One try of an exchange on one backend: the undici dispatch handler. It hands every event to its
+ * exchange (which ignores events of a try it has already replaced by a retry), then keeps the
+ * backend's in-flight count exact (finished exactly once) and releases the breaker trial slot of a
+ * try that ended without an outcome (`recordOutcome`), so every try reports to its breaker once.
  */
 export class UpstreamAttempt implements Dispatcher.DispatchHandler {
   readonly exchange: UpstreamExchange;
@@ -16,7 +17,7 @@ export class UpstreamAttempt implements Dispatcher.DispatchHandler {
   /** The breaker's trial token, handed back with the outcome. */
   token = 0;
   controller: Dispatcher.DispatchController | null = null;
-  /** The outcome reached the breaker (it must get exactly one per try, or a neutral release). */
+  /** Its outcome was reported (`recordOutcome`); one per try at most. */
   recorded = false;
   finished = false;
 
@@ -44,18 +45,26 @@ export class UpstreamAttempt implements Dispatcher.DispatchHandler {
   }
 
   onResponseEnd(): void {
-    this.#finish();
-    this.exchange.onAttemptEnd(this);
+    try {
+      this.exchange.onAttemptEnd(this);
+    } finally {
+      this.#finish();
+    }
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
-    this.#finish();
-    this.exchange.onAttemptError(this, err);
+    // The exchange first: it records a failure before the neutral release below could.
+    try {
+      this.exchange.onAttemptError(this, err);
+    } finally {
+      this.#finish();
+    }
   }
 
   #finish(): void {
     if (this.finished) return;
     this.finished = true;
     this.backend.finish();
+    if (!this.recorded) this.backend.breaker.recordNeutral(this.token);
   }
 }

@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import { FloodgateError, REQUEST_ID_HEADER, sendError } from '@floodgate/shared';
 import type { Dispatcher } from 'undici';
 import type { Backend } from '../backends/backend.js';
+import { NO_RESPONSE } from '../backends/try-outcome.js';
 import type { RetryReason } from '../metrics/load-balancer-metrics.js';
 import { bufferRequestBody } from './buffer-request-body.js';
 import {
@@ -10,6 +11,7 @@ import {
   type UpstreamErrorKind,
 } from './classify-upstream-error.js';
 import type { ProxyDeps } from './proxy-deps.js';
+import { recordOutcome } from './record-outcome.js';
 import { recordProxied } from './record-proxied.js';
 import { mayRetryAfterSent } from './retry-policy.js';
 import { UpstreamAttempt } from './upstream-attempt.js';
@@ -171,21 +173,12 @@ export class UpstreamExchange {
     if (statusCode < 200 || this.#clientGone || attempt !== this.#attempt) return;
     const deps = this.#deps;
     const backend = attempt.backend;
-    const latencyMs = deps.clock.monotonic() - attempt.startMs;
-    backend.recordResponse(statusCode, latencyMs);
-    deps.metrics.recordUpstream(backend, statusCode, latencyMs);
-    attempt.recorded = true;
-    if (statusCode >= 500) {
-      backend.recordFailure();
-      backend.breaker.recordFailure(attempt.token);
-      if (statusCode <= 504 && statusCode >= 502) {
-        if (this.#retry(attempt, String(statusCode) as RetryReason, true)) {
-          controller.abort(SUPERSEDED);
-          return;
-        }
-      }
-    } else {
-      backend.breaker.recordSuccess(attempt.token);
+    const next = statusCode >= 502 && statusCode <= 504 ? this.#retryTarget(attempt, true) : undefined;
+    recordOutcome(deps, attempt, statusCode, next === undefined ? null : (String(statusCode) as RetryReason));
+    if (next !== undefined) {
+      this.#send(next); // first: the abort below reports an error of a try no longer current
+      controller.abort(SUPERSEDED);
+      return;
     }
     stripHopByHop(headers);
     headers[REQUEST_ID_HEADER] = this.#requestId;
@@ -219,28 +212,25 @@ export class UpstreamExchange {
 
   /** @internal A try failed: before its response started (maybe retried), or mid-body (connection cut). */
   onAttemptError(attempt: UpstreamAttempt, err: Error): void {
-    if (attempt !== this.#attempt) return; // a superseded try
+    if (attempt !== this.#attempt) return; // a superseded try: its outcome is recorded
     const res = this.#res;
-    const backend = attempt.backend;
     const kind = this.#clientGone || res.destroyed ? 'client-gone' : classifyUpstreamError(err);
-    if (kind === 'client-gone' || kind === 'invalid-request') {
-      // Says nothing about the backend; frees a half-open trial slot.
-      if (!attempt.recorded) backend.breaker.recordNeutral(attempt.token);
-      if (kind === 'client-gone') {
-        // Normally the client is already gone; if not, cutting the connection is the only honest answer.
-        if (!res.destroyed) res.destroy();
-        return;
-      }
-    } else {
-      backend.recordFailure();
-      if (!attempt.recorded) {
-        attempt.recorded = true;
-        backend.breaker.recordFailure(attempt.token);
-        this.#deps.metrics.recordUpstreamError(backend);
-      }
+    if (kind === 'client-gone') {
+      // Says nothing about the backend. Normally the client is already gone; if not, cutting the
+      // connection is the only honest answer.
+      if (!res.destroyed) res.destroy();
+      return;
+    }
+    // No answer yet: this failure is the try's outcome (an invalid request says nothing about the backend).
+    if (!attempt.recorded && kind !== 'invalid-request') {
       const reason = RETRY_REASON[kind];
-      if (!res.headersSent && reason !== undefined && this.#retry(attempt, reason, kind !== 'connect'))
+      const next =
+        reason !== undefined && !res.headersSent ? this.#retryTarget(attempt, kind !== 'connect') : undefined;
+      recordOutcome(this.#deps, attempt, NO_RESPONSE, next === undefined ? null : (reason ?? null));
+      if (next !== undefined) {
+        this.#send(next);
         return;
+      }
     }
     const error = ERRORS[kind];
     if (res.headersSent) {
@@ -248,33 +238,30 @@ export class UpstreamExchange {
       res.destroy();
       return;
     }
-    this.#sendError(error, backend.id);
+    this.#sendError(error, attempt.backend.id);
   }
 
   /**
-   * Retries on another backend when every rule allows it; false means answer with this failure.
-   * `reached`: the failed try may have reached the backend (anything but a connect error).
+   * The backend to retry on when every rule allows a retry (its budget is then taken), else undefined.
+   * `reached`: the failed try may have reached its backend (anything but a connect error).
    */
-  #retry(failed: UpstreamAttempt, reason: RetryReason, reached: boolean): boolean {
+  #retryTarget(failed: UpstreamAttempt, reached: boolean): Backend | undefined {
     const deps = this.#deps;
     const req = this.#req;
-    if (this.#retries >= deps.settings.maxRetries) return false;
-    if (this.#body === req) return false; // a streamed body cannot be sent again
-    if (reached && !mayRetryAfterSent(req.method as string, req.headers)) return false;
-    if (deps.clock.monotonic() - this.#startMs >= deps.settings.requestTimeoutMs) return false;
+    if (this.#retries >= deps.settings.maxRetries) return undefined;
+    if (this.#body === req) return undefined; // a streamed body cannot be sent again
+    if (reached && !mayRetryAfterSent(req.method as string, req.headers)) return undefined;
+    if (deps.clock.monotonic() - this.#startMs >= deps.settings.requestTimeoutMs) return undefined;
     if (this.#tried === null) this.#tried = [failed.backend];
     const next = deps.pool.pick(this.#tried);
-    if (next === undefined) return false;
+    if (next === undefined) return undefined;
     if (!deps.budget.tryAcquire()) {
       deps.metrics.recordRetryBudgetExhausted();
-      return false;
+      return undefined;
     }
     this.#tried.push(next);
     this.#retries++;
-    failed.backend.retries++;
-    deps.metrics.recordRetry(reason);
-    this.#send(next);
-    return true;
+    return next;
   }
 
   #sendError(error: FloodgateError, backendId: string | null): void {
