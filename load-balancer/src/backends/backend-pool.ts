@@ -105,6 +105,16 @@ export class BackendPool implements HealthStatusSetter {
     return backend !== undefined;
   }
 
+  /**
+   * Health checks report a pass on a healthy backend: its breaker, when open (not forced), goes
+   * half-open so trial requests decide, instead of waiting out its reset timeout. False when the id is unknown.
+   */
+  healthCheckPassed(id: string): boolean {
+    const backend = this.get(id);
+    backend?.breaker.healthCheckPassed();
+    return backend !== undefined;
+  }
+
   /** Draining: in-flight requests finish, no new ones are sent. False when the id is unknown. */
   setDraining(id: string, draining: boolean): boolean {
     const backend = this.get(id);

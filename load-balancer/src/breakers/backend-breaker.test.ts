@@ -164,6 +164,82 @@ describe('BackendBreaker', { timeout: 10_000 }, () => {
     assert.equal(b.admits(), true);
   });
 
+  describe('a passing active health check (default options: reset timeout 30 s)', () => {
+    const openWithDefaults = () => {
+      const made = breaker({});
+      assert.equal(made.b.options.resetTimeoutMs, 30_000);
+      for (let i = 0; i < made.b.options.failureThreshold; i++) request(made.b, 'fail');
+      assert.equal(made.b.state, 'open');
+      return made;
+    };
+
+    it('half-opens an open breaker at once; a successful trial closes it with an empty window', async () => {
+      const { b, changes } = openWithDefaults();
+      b.healthCheckPassed();
+      assert.equal(b.state, 'half_open', 'not after the 30 s reset timeout');
+      assert.equal(b.admits(), true);
+      const trial = b.onDispatch();
+      assert.equal(b.admits(), false, 'still one trial at a time');
+      b.recordOutcome(200, 1, trial);
+      await settle();
+      assert.equal(b.state, 'closed');
+      assert.deepEqual(changes, ['open', 'half_open', 'closed']);
+      assert.deepEqual(b.toStatus().window, { requests: 1, failures: 0 }, 'the trial only');
+    });
+
+    it('never closes a breaker by itself: a failed trial reopens it, the next pass half-opens it again', async () => {
+      const { b, changes } = openWithDefaults();
+      b.healthCheckPassed();
+      b.recordOutcome(503, 1, b.onDispatch()); // ready, yet failing real traffic
+      assert.equal(b.state, 'open');
+      assert.equal(b.admits(), false);
+      b.healthCheckPassed();
+      assert.equal(b.state, 'half_open');
+      b.healthCheckPassed(); // a pass while a trial slot is open changes nothing
+      assert.equal(b.state, 'half_open');
+      b.recordOutcome(NO_RESPONSE, 1, b.onDispatch());
+      assert.deepEqual(changes, ['open', 'half_open', 'open', 'half_open', 'open']);
+      assert.equal(b.state, 'open');
+    });
+
+    it('does not disturb a trial in flight: a pass neither frees its slot nor voids its token', async () => {
+      const { b } = openWithDefaults();
+      b.healthCheckPassed();
+      const trial = b.onDispatch();
+      b.healthCheckPassed();
+      assert.equal(b.admits(), false, 'the trial still holds the slot');
+      b.recordOutcome(200, 1, trial);
+      await settle();
+      assert.equal(b.state, 'closed');
+    });
+
+    it('leaves a closed breaker and its window alone', async () => {
+      const { b, changes } = breaker({});
+      request(b, 'fail');
+      request(b, 'fail');
+      b.healthCheckPassed();
+      assert.equal(b.state, 'closed');
+      assert.deepEqual(changes, []);
+      assert.deepEqual(b.toStatus().window, { requests: 2, failures: 2 });
+      assert.equal(b.toStatus().consecutiveFailures, 2);
+    });
+
+    it('keeps a forced-open breaker open until an operator closes it', async () => {
+      const { b, changes } = breaker({});
+      b.forceOpen();
+      for (let i = 0; i < 5; i++) b.healthCheckPassed();
+      assert.equal(b.state, 'open');
+      assert.equal(b.admits(), false);
+      assert.deepEqual(changes, ['open']);
+      b.close();
+      assert.equal(b.state, 'closed');
+      b.forceOpen();
+      b.healthCheckPassed();
+      b.reset();
+      assert.equal(b.state, 'closed');
+    });
+  });
+
   it('forced open stays open past the reset timeout until closed; close keeps the window, reset empties it', async () => {
     const { b, changes, reached, nextChange } = breaker({
       failureThreshold: 100,

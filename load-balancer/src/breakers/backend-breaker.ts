@@ -10,7 +10,7 @@ export const CIRCUIT_STATES: readonly CircuitState[] = ['closed', 'open', 'half_
 export interface BreakerOptions {
   /** Consecutive failures that open a closed breaker, whatever the window says. */
   failureThreshold: number;
-  /** How long an open breaker waits before going half-open. */
+  /** How long an open breaker waits before going half-open, unless a health check passes first. */
   resetTimeoutMs: number;
   /** The window opens the breaker when strictly more than this % of its requests failed… */
   errorThresholdPercentage: number;
@@ -68,6 +68,7 @@ function ignore(): void {}
 /**
  * One backend's circuit breaker: opossum 9 owns the state machine (closed → open → half-open →
  * closed/open) and the rolling window; this class owns admission and feeds opossum real outcomes.
+ * An open breaker half-opens after `resetTimeoutMs`, or sooner on a passing active health check.
  *
  * Outcomes are recorded when they are known (response headers arrived, or the try failed), through
  * `fire()` on an action that returns the known result, so the streaming proxy never waits on or
@@ -160,6 +161,22 @@ export class BackendBreaker {
     if (token !== 0 && token === this.#period && this.#trials > 0) this.#trials--;
   }
 
+  /**
+   * An active health check passed (the checker counts the backend healthy): an open breaker goes
+   * half-open now instead of at the end of `resetTimeoutMs`, so a backend that is back gets its
+   * trial within a health interval (Envoy un-ejects a host on a passing active check). Trials still
+   * decide, so a backend that passes its checks but fails real traffic opens again at once. A forced
+   * breaker stays open; a closed or half-open one is left as it is.
+   */
+  healthCheckPassed(): void {
+    if (this.#forced || this.#shutDown || this.#state !== 'open') return;
+    // opossum half-opens only from its own reset timer: start a new one half-open (its documented
+    // state initialisation), with an empty window as after a full reset timeout.
+    this.#breaker.shutdown();
+    this.#breaker = this.#create(true);
+    this.#enter('half_open');
+  }
+
   /** Operator: open now and stay open, without half-open trials, until `close()` or `reset()`. */
   forceOpen(): void {
     this.#forced = true;
@@ -217,9 +234,10 @@ export class BackendBreaker {
     return this.#state === 'closed' || (this.#state === 'half_open' && isTrial);
   }
 
-  #create(): Outcome {
+  /** A new opossum breaker, closed, or half-open when `halfOpen` (awaiting its first trial). */
+  #create(halfOpen = false): Outcome {
     const o = this.options;
-    const breaker: Outcome = new CircuitBreaker(reportOutcome, {
+    const options: CircuitBreaker.Options & { state?: Partial<CircuitBreaker.State> } = {
       name: this.backendId,
       timeout: false, // the proxy's own try timeout reports timeouts as failures
       resetTimeout: o.resetTimeoutMs,
@@ -230,7 +248,9 @@ export class BackendBreaker {
       rotateBucketController: this.#rotation,
       rollingPercentilesEnabled: false,
       enableSnapshots: false,
-    });
+    };
+    if (halfOpen) options.state = { closed: false, halfOpen: true };
+    const breaker: Outcome = new CircuitBreaker(reportOutcome, options);
     // A fallback makes every fire() resolve, so no rejection needs a handler per request.
     breaker.fallback(ignore);
     breaker.on('open', () => this.#enter('open'));

@@ -52,10 +52,15 @@ async function probedBackend(id: string) {
 function checkerFor(options: Partial<HealthCheckOptions> = {}) {
   const clock = new FakeClock();
   const verdicts: [string, boolean][] = [];
+  /** Backends reported by healthCheckPassed, in order. */
+  const passed: string[] = [];
   const pending: ((r: HealthCheckResult) => void)[] = [];
   const results: HealthCheckResult[] = [];
   const checker = new HealthChecker(
-    { setHealthy: (id, healthy) => verdicts.push([id, healthy]) },
+    {
+      setHealthy: (id, healthy) => verdicts.push([id, healthy]),
+      healthCheckPassed: (id) => passed.push(id),
+    },
     { ...OPTIONS, ...options },
     {
       clock,
@@ -72,7 +77,7 @@ function checkerFor(options: Partial<HealthCheckOptions> = {}) {
     clock.advance(ms);
     return result;
   };
-  return { checker, clock, verdicts, results, next, tick };
+  return { checker, clock, verdicts, passed, results, next, tick };
 }
 
 describe('HealthChecker', { timeout: 15_000 }, () => {
@@ -108,6 +113,29 @@ describe('HealthChecker', { timeout: 15_000 }, () => {
       ['api-1', false],
       ['api-1', true],
     ]);
+  });
+
+  it('reports every pass on a healthy backend, none while it is unhealthy, and the pass that makes it healthy', async () => {
+    const { backend, set } = await probedBackend('passes');
+    track(backend);
+    const { checker, verdicts, passed, tick } = checkerFor();
+    track(checker);
+    checker.add({ id: 'api-1', url: backend.url });
+    checker.start();
+    await tick(0);
+    await tick();
+    assert.deepEqual(passed, ['api-1', 'api-1'], 'each pass on a healthy backend');
+    set('fail');
+    await tick();
+    await tick();
+    assert.deepEqual(verdicts, [['api-1', false]]);
+    assert.equal(passed.length, 2, 'failures are not passes');
+    set('ok');
+    await tick();
+    assert.equal(passed.length, 2, 'a pass on an unhealthy backend (rise not reached) is not reported');
+    const rise = await tick();
+    assert.deepEqual([rise.healthy, rise.changed], [true, true]);
+    assert.equal(passed.length, 3, 'the pass that made it healthy is');
   });
 
   it('never flips for a backend alternating pass and fail', async () => {
@@ -194,7 +222,7 @@ describe('HealthChecker', { timeout: 15_000 }, () => {
     let random = 0;
     const started: number[] = [];
     const checker = new HealthChecker(
-      { setHealthy: () => {} },
+      { setHealthy: () => {}, healthCheckPassed: () => {} },
       { ...OPTIONS, jitter: 0.2 },
       {
         clock,

@@ -3,7 +3,13 @@ import { createHttpProbe, type Probe, type ProbeVerdict } from './http-probe.js'
 
 /** Where verdicts go (Traefik's StatusSetter): the checker never touches the pool itself. */
 export interface HealthStatusSetter {
+  /** The verdict flipped (after `rise` passes or `fall` failures). */
   setHealthy(backendId: string, healthy: boolean): unknown;
+  /**
+   * A probe passed and the backend counts as healthy (also right after the pass that flipped it):
+   * its breaker, if traffic opened it, may try the backend again.
+   */
+  healthCheckPassed(backendId: string): unknown;
 }
 
 export interface HealthCheckTarget {
@@ -49,7 +55,8 @@ interface TargetState {
 /**
  * Active health checks with rise/fall hysteresis: a healthy backend turns unhealthy after `fall`
  * consecutive failed probes, an unhealthy one healthy after `rise` consecutive passes; anything in
- * between changes nothing, so a backend alternating pass/fail never flaps.
+ * between changes nothing, so a backend alternating pass/fail never flaps. Every pass on a backend
+ * that counts as healthy is also reported (`healthCheckPassed`), so an open breaker can half-open.
  *
  * Exception, on purpose: a 503 whose body carries the `SHUTTING_DOWN` code marks the backend
  * unhealthy on the first probe. A stopping instance says so explicitly and will not come back, so
@@ -157,6 +164,7 @@ export class HealthChecker {
     if (state.removed || !this.#running) return;
     const verdict = controller.signal.aborted ? 'timeout' : outcome.verdict;
     const changed = this.#apply(state, verdict);
+    if (verdict === 'pass' && state.healthy) this.#setter.healthCheckPassed(state.target.id);
     const result: HealthCheckResult = {
       backendId: state.target.id,
       verdict,
