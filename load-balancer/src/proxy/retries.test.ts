@@ -188,6 +188,41 @@ describe('retries', { timeout: 20_000 }, () => {
     assert.deepEqual(received, [sha256(payload), sha256(whole)]);
   });
 
+  it('repeats a sent POST or PATCH only with a valid Idempotency-Key, and no other method at all', async () => {
+    const cases: { method: string; key?: string; retried: boolean }[] = [
+      { method: 'POST', key: 'two words', retried: false }, // not a token, not a quoted string
+      { method: 'POST', key: '""', retried: false },
+      { method: 'POST', key: `k${'x'.repeat(255)}`, retried: false }, // too long
+      { method: 'PATCH', retried: false },
+      { method: 'PROPFIND', key: 'order-42', retried: false }, // the api-server de-duplicates POST and PATCH only
+      { method: 'PATCH', key: '"patch-7"', retried: true },
+    ];
+    for (const { method, key, retried } of cases) {
+      const received: string[] = [];
+      const resetter = await backend(
+        'reset-after-body',
+        withBody((body, req) => {
+          received.push(sha256(body));
+          req.socket.destroy();
+        }),
+      );
+      const live = await backend('live');
+      const lb = await balancer([resetter.url, live.url]);
+      const payload = randomBytes(512);
+      const headers: Record<string, string> = key === undefined ? {} : { 'idempotency-key': key };
+      const res = await call(`${lb.url}/orders/1`, { method, body: payload, headers });
+      const what = `${method} ${key ?? '(no key)'}`;
+      assert.deepEqual(received, [sha256(payload)], `${what}: the first backend got it once`);
+      if (retried) {
+        assert.equal(res.status, 200, what);
+        assert.equal(res.json<EchoBody>().bodySha256, sha256(payload));
+      } else {
+        assert.equal(res.status, 502, what);
+        assert.equal(live.hits, 0, `${what}: not repeated`);
+      }
+    }
+  });
+
   it('streams a body larger than LB_RETRY_BODY_LIMIT_BYTES and does not retry it', async () => {
     const busy = await backend('busy', answer503);
     const live = await backend('live');

@@ -3,13 +3,37 @@ import type { IncomingHttpHeaders } from 'node:http';
 /** Methods whose repetition has the same effect as one request (RFC 9110 §9.2.2). */
 const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 
+/** Methods the api-server de-duplicates by `Idempotency-Key` (a replayed answer, never a second write). */
+const KEYED_METHODS: ReadonlySet<string> = new Set(['POST', 'PATCH']);
+
+/** Longest `Idempotency-Key` accepted, in characters between the quotes (or of the token). */
+export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
+
 /**
- * Whether a request may be sent again although the backend may already have received it: an
- * idempotent method, or a client-supplied `Idempotency-Key` (the backend de-duplicates). Anything
- * else (POST, PATCH, unknown methods) is retried only when it provably never reached a backend.
+ * An `Idempotency-Key` value: a structured-field string as the IETF draft specifies
+ * (`"…"`, printable ASCII, `\"` and `\\` escaped) or, as many clients send it, a bare token
+ * (RFC 9110 tchar); one to MAX_IDEMPOTENCY_KEY_LENGTH characters. A repeated header (joined with
+ * ", ") matches neither form.
+ */
+const IDEMPOTENCY_KEY = new RegExp(
+  `^(?:[!#$%&'*+.^_\`|~0-9A-Za-z-]{1,${MAX_IDEMPOTENCY_KEY_LENGTH}}` +
+    `|"(?:[\\x20\\x21\\x23-\\x5B\\x5D-\\x7E]|\\\\[\\\\"]){1,${MAX_IDEMPOTENCY_KEY_LENGTH}}")$`,
+);
+
+/** Whether `value` is one syntactically valid `Idempotency-Key`. */
+export function isValidIdempotencyKey(value: string | string[] | undefined): boolean {
+  return typeof value === 'string' && IDEMPOTENCY_KEY.test(value);
+}
+
+/**
+ * Whether a request may be sent again although the backend may already have received it:
+ * - GET, HEAD, OPTIONS, PUT, DELETE: always (idempotent);
+ * - POST, PATCH: only with one valid `Idempotency-Key`, which the api-server honours (it replays the
+ *   stored answer of a key it has seen, so the retry cannot write twice);
+ * - anything else: never.
+ * A request that provably never reached a backend (connection refused) may be retried whatever it is.
  */
 export function mayRetryAfterSent(method: string, headers: IncomingHttpHeaders): boolean {
   if (IDEMPOTENT_METHODS.has(method)) return true;
-  const key = headers['idempotency-key'];
-  return typeof key === 'string' && key.length > 0;
+  return KEYED_METHODS.has(method) && isValidIdempotencyKey(headers['idempotency-key']);
 }

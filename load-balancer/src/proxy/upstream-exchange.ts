@@ -60,8 +60,8 @@ function onResponseDrain(this: ServerResponse): void {
  * Retries never lose or duplicate work: a try is retried only before any response byte reached the
  * client; only on connect errors, resets, per-try timeouts and 502/503/504; on a backend not tried
  * yet; within `maxRetries` and the retry budget; and only when the request may be repeated —
- * idempotent methods or an `Idempotency-Key` after it was sent, any method when it provably never
- * reached a backend (connect error). A request body is retried only when it was small enough to be
+ * after it was sent, idempotent methods, or POST/PATCH with a valid `Idempotency-Key`
+ * (`retry-policy.ts`); any method when it provably never reached a backend (connect error). A request body is retried only when it was small enough to be
  * buffered (the same bytes are resent); larger bodies are streamed straight through and never retried.
  */
 export class UpstreamExchange {
