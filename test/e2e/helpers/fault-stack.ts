@@ -107,7 +107,6 @@ export class FaultStack {
       HEALTH_CHECK_INTERVAL_MS: String(HEALTH_INTERVAL_MS),
       HEALTH_CHECK_TIMEOUT_MS: '2000',
       LB_TRY_TIMEOUT_MS: String(TRY_TIMEOUT_MS),
-      CIRCUIT_RESET_TIMEOUT: String(2 * HEALTH_INTERVAL_MS),
       SHUTDOWN_TIMEOUT_MS: '3000',
       ...options.lbEnv,
     };
@@ -279,6 +278,16 @@ export class FaultStack {
       out[reason] = (out[reason] ?? 0) + Number(m[2]);
     }
     return out;
+  }
+
+  /** Passing health checks of backend `id` so far (`floodgate_health_checks_total`), from the balancer's /metrics. */
+  async passedChecks(id: string): Promise<number> {
+    const text = await (await fetch(`${this.lbUrl}/metrics`)).text();
+    for (const m of text.matchAll(/^floodgate_health_checks_total\{(.*)\} (\d+)/gm)) {
+      const labels = m[1] ?? '';
+      if (labels.includes(`backend="${id}"`) && labels.includes('result="pass"')) return Number(m[2]);
+    }
+    return 0;
   }
 
   /**
