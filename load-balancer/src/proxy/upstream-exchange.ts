@@ -61,8 +61,11 @@ function onResponseDrain(this: ServerResponse): void {
  * client; only on connect errors, resets, per-try timeouts and 502/503/504; on a backend not tried
  * yet; within `maxRetries` and the retry budget; and only when the request may be repeated —
  * after it was sent, idempotent methods, or POST/PATCH with a valid `Idempotency-Key`
- * (`retry-policy.ts`); any method when it provably never reached a backend (connect error). A request body is retried only when it was small enough to be
- * buffered (the same bytes are resent); larger bodies are streamed straight through and never retried.
+ * (`retry-policy.ts`); any method when it provably never reached a backend (connect error). A
+ * request body is retried only when it was small enough to be buffered (the same bytes are resent);
+ * larger bodies are streamed straight through and never retried.
+ *
+ * Each try's outcome is reported exactly once, through `recordOutcome`.
  */
 export class UpstreamExchange {
   readonly #deps: ProxyDeps;
@@ -176,7 +179,7 @@ export class UpstreamExchange {
     const next = statusCode >= 502 && statusCode <= 504 ? this.#retryTarget(attempt, true) : undefined;
     recordOutcome(deps, attempt, statusCode, next === undefined ? null : (String(statusCode) as RetryReason));
     if (next !== undefined) {
-      this.#send(next); // first: the abort below reports an error of a try no longer current
+      this.#send(next); // before the abort, so the error it raises belongs to a superseded try
       controller.abort(SUPERSEDED);
       return;
     }
