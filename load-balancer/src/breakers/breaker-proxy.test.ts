@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { type IncomingMessage, request } from 'node:http';
 import { after, describe, it } from 'node:test';
+import { FakeClock } from '@floodgate/shared';
 import type { LoadBalancerEvents } from '../load-balancer.js';
 import { call } from '../test-support/http-call.js';
 import { type BackendHandler, startBackend, type TestBackend } from '../test-support/start-backend.js';
@@ -26,7 +27,9 @@ describe('circuit breakers fed by proxied traffic', { timeout: 20_000 }, () => {
     return b;
   }
   async function balancer(urls: string[], env: Record<string, string>): Promise<TestLoadBalancer> {
-    const lb = await startTestLoadBalancer(urls, { LB_RETRIES: '0', ...env });
+    // A clock nobody advances: no health check runs, so only traffic and the reset timeout move the
+    // breaker (a passing check would half-open it; health-check-readmission.test.ts covers that).
+    const lb = await startTestLoadBalancer(urls, { LB_RETRIES: '0', ...env }, { clock: new FakeClock() });
     stops.push(() => lb.close());
     return lb;
   }
