@@ -31,14 +31,17 @@ describe('mayRetryAfterSent', () => {
 });
 
 describe('isValidIdempotencyKey', () => {
-  it('accepts a structured-field string or a token, 1 to MAX_IDEMPOTENCY_KEY_LENGTH characters', () => {
+  it('accepts a structured-field string or a bare key, 1 to MAX_IDEMPOTENCY_KEY_LENGTH characters', () => {
     const valid = [
       'a',
       'order-42',
-      "!#$%&'*+.^_`|~09AZaz-",
+      '8e03978e-40d5-43e8-bc93-6894a57f9324',
+      'q1w2E3r4/T5y6+U7i8==', // base64
+      'urn:order:2026.12_01~x',
       '"8e03978e-40d5-43e8-bc93-6894a57f9324"',
       '"with spaces, commas; and (parens)"',
       '"escaped \\" quote and \\\\ backslash"',
+      '"a!b it\'s"',
       'k'.repeat(MAX_IDEMPOTENCY_KEY_LENGTH),
       `"${'k'.repeat(MAX_IDEMPOTENCY_KEY_LENGTH)}"`,
     ];
@@ -52,6 +55,8 @@ describe('isValidIdempotencyKey', () => {
       '""',
       ' ',
       'two words',
+      'a!b', // outside the bare key's characters: quote it
+      "it's",
       'k'.repeat(MAX_IDEMPOTENCY_KEY_LENGTH + 1),
       `"${'k'.repeat(MAX_IDEMPOTENCY_KEY_LENGTH + 1)}"`,
       'ключ',

@@ -6,17 +6,17 @@ const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS
 /** Methods the api-server de-duplicates by `Idempotency-Key` (a replayed answer, never a second write). */
 const KEYED_METHODS: ReadonlySet<string> = new Set(['POST', 'PATCH']);
 
-/** Longest `Idempotency-Key` accepted, in characters between the quotes (or of the token). */
+/** Longest `Idempotency-Key` accepted, in characters after unquoting (the api-server's limit too). */
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 
 /**
- * An `Idempotency-Key` value: a structured-field string as the IETF draft specifies
- * (`"…"`, printable ASCII, `\"` and `\\` escaped) or, as many clients send it, a bare token
- * (RFC 9110 tchar); one to MAX_IDEMPOTENCY_KEY_LENGTH characters. A repeated header (joined with
- * ", ") matches neither form.
+ * An `Idempotency-Key` value as the api-server accepts it: a structured-field string as the IETF
+ * draft specifies (`"…"`, printable ASCII, `\"` and `\\` escaped) or, as many clients send it, a
+ * bare key of letters, digits and `._~:+/=-` (UUIDs, base64, URNs); 1 to MAX_IDEMPOTENCY_KEY_LENGTH
+ * characters after unquoting. A repeated header (joined with ", ") matches neither form.
  */
 const IDEMPOTENCY_KEY = new RegExp(
-  `^(?:[!#$%&'*+.^_\`|~0-9A-Za-z-]{1,${MAX_IDEMPOTENCY_KEY_LENGTH}}` +
+  `^(?:[A-Za-z0-9._~:+/=-]{1,${MAX_IDEMPOTENCY_KEY_LENGTH}}` +
     `|"(?:[\\x20\\x21\\x23-\\x5B\\x5D-\\x7E]|\\\\[\\\\"]){1,${MAX_IDEMPOTENCY_KEY_LENGTH}}")$`,
 );
 
