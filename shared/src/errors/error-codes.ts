@@ -23,6 +23,14 @@ export const ErrorCodes = {
   RATE_LIMITED: { status: 429, message: 'Rate limit exceeded' },
   HEADERS_TOO_LARGE: { status: 431, message: 'Request header fields too large' },
   REQUEST_TIMEOUT: { status: 408, message: 'Request not received in time' },
+  IDEMPOTENCY_IN_FLIGHT: {
+    status: 409,
+    message: 'A request with this Idempotency-Key is still being processed; retry later',
+  },
+  IDEMPOTENCY_KEY_REUSED: {
+    status: 422,
+    message: 'This Idempotency-Key was already used for a different request',
+  },
   // 5xx: the server or a dependency failed.
   INTERNAL: { status: 500, message: 'Internal server error' },
   BAD_GATEWAY: { status: 502, message: 'Upstream could not be reached' },
@@ -32,6 +40,11 @@ export const ErrorCodes = {
   DEPENDENCY_UNAVAILABLE: { status: 503, message: 'A dependency is unavailable' },
   UPSTREAM_TIMEOUT: { status: 504, message: 'Upstream timed out' },
   SHUTTING_DOWN: { status: 503, message: 'Server is shutting down' },
+  WRITE_OUTCOME_UNKNOWN: {
+    status: 503,
+    message:
+      'The write may or may not have been applied; retry with the same Idempotency-Key or read it back',
+  },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ErrorCodes;
