@@ -81,6 +81,7 @@ export function createResourceCache(
     clock: deps.clock,
     logger,
     pool: deps.pool,
+    outcomeLookupMs: config.postgres.connectTimeoutMs,
     l1,
     l2,
     protocol,

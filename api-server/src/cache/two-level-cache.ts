@@ -1,6 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { Queryable } from '@floodgate/database';
-import type { ApiServerConfig, Clock, Logger, Pool } from '@floodgate/shared';
+import {
+  type ApiServerConfig,
+  type Clock,
+  isFloodgateError,
+  type Logger,
+  type Pool,
+  withTransaction,
+} from '@floodgate/shared';
 import type { CacheCleared } from '@floodgate/shared/admin-api';
 import { toPublicError } from '../http/public-error.js';
 import { isListKey, LIST_TAG, tagOf } from './cache-keys.js';
@@ -30,6 +37,8 @@ export interface TwoLevelCacheOptions {
   logger: Logger;
   /** Writes run in a transaction on a client from here. */
   pool: Pool;
+  /** How long a write whose COMMIT answer was lost keeps asking PostgreSQL whether it committed. */
+  outcomeLookupMs: number;
   l1: L1Cache;
   l2: RedisL2Store | null;
   protocol: CoherenceProtocol;
@@ -57,6 +66,7 @@ export class TwoLevelCache {
   readonly #clock: Clock;
   readonly #logger: Logger;
   readonly #pool: Pool;
+  readonly #outcomeLookupMs: number;
   readonly #l1: L1Cache;
   readonly #l2: RedisL2Store | null;
   readonly #protocol: CoherenceProtocol;
@@ -77,6 +87,7 @@ export class TwoLevelCache {
     this.#clock = options.clock;
     this.#logger = options.logger;
     this.#pool = options.pool;
+    this.#outcomeLookupMs = options.outcomeLookupMs;
     this.#l1 = options.l1;
     this.#l2 = options.l2;
     this.#protocol = options.protocol;
@@ -138,57 +149,56 @@ export class TwoLevelCache {
 
   /**
    * Runs `op` in a transaction that also carries the invalidation of `tagsOf(result)`; resolves once
-   * the write is committed and coherent everywhere. `op` returning null means nothing changed.
+   * the write is committed and coherent everywhere. `op` returning null means nothing changed (rolled
+   * back). Rejects with WRITE_OUTCOME_UNKNOWN when the commit could not be verified; any other
+   * rejection means nothing was committed (withTransaction).
    */
   async write<T>(op: (db: Queryable) => Promise<T | null>, tagsOf: (result: T) => readonly string[]) {
-    if (!this.#c.enabled) return op(this.#pool);
-    const client = await this.#pool.connect();
-    let phase: 'open' | 'committing' = 'open';
+    const enabled = this.#c.enabled;
     let tags: readonly string[] = [];
     let prepared: PreparedInvalidation | null = null;
     let l2Begun = false;
     let result: T | null;
     try {
-      await client.query('BEGIN');
-      result = await op(client);
-      if (result === null) {
-        await client.query('ROLLBACK');
-        client.release();
-        return null;
-      }
-      tags = tagsOf(result);
-      l2Begun = await this.#beginL2Write(tags);
-      // A writer that could not invalidate L2 tells everyone to stop trusting it (flag `s`).
-      prepared = this.#protocol.prepare(tags, !l2Begun);
-      if (prepared.payload !== null) {
-        await client.query('SELECT pg_notify($1, $2)', [CACHE_CHANNEL, prepared.payload]);
-      }
-      phase = 'committing';
-      await client.query('COMMIT');
+      result = await withTransaction(
+        this.#pool,
+        async (db) => {
+          const changed = await op(db);
+          if (changed === null || !enabled) return changed;
+          tags = tagsOf(changed);
+          l2Begun = await this.#beginL2Write(tags);
+          // A writer that could not invalidate L2 tells everyone to stop trusting it (flag `s`).
+          prepared = this.#protocol.prepare(tags, !l2Begun);
+          if (prepared.payload !== null) {
+            await db.query('SELECT pg_notify($1, $2)', [CACHE_CHANNEL, prepared.payload]);
+          }
+          return changed;
+        },
+        {
+          commitIf: (changed) => changed !== null,
+          outcomeLookupMs: this.#outcomeLookupMs,
+          clock: this.#clock,
+        },
+      );
     } catch (err) {
-      let broken = phase === 'committing';
-      if (phase === 'open') {
-        await client.query('ROLLBACK').catch(() => {
-          broken = true;
-        });
-      } else {
+      const p = prepared as PreparedInvalidation | null;
+      if (p !== null && isFloodgateError(err) && err.code === 'WRITE_OUTCOME_UNKNOWN') {
         // The commit may have happened: forget what we had cached of it, as after a commit.
         this.#invalidate(tags, 'local');
         if (!l2Begun) this.handlers.distrustL2();
       }
-      prepared?.abandon();
+      p?.abandon();
       if (l2Begun) await this.#endL2Write(tags);
-      client.release(broken);
       throw err;
     }
-    client.release();
+    if (result === null || !enabled) return result;
     const committedAt = this.#clock.monotonic();
     this.#invalidate(tags, 'local');
     // After the commit, like every receiver of the flag: a namespace started before it could
     // still be filled with what the write replaced.
     if (l2Begun) await this.#endL2Write(tags);
     else this.handlers.distrustL2();
-    await (prepared as PreparedInvalidation).settle(committedAt);
+    await (prepared as PreparedInvalidation | null)?.settle(committedAt);
     return result;
   }
 

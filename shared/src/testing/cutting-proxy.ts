@@ -21,6 +21,8 @@ export interface CuttingProxy {
   cutOnce(match: string, at: CutPoint): Promise<void>;
   /** While on, new connections are closed at once (the server seems down). */
   refuse(on: boolean): void;
+  /** Closes every open connection, both sides. */
+  cutAll(): void;
   close(): Promise<void>;
 }
 
@@ -112,6 +114,9 @@ export async function startCuttingProxy(target: { host: string; port: number }):
     },
     refuse(on) {
       refusing = on;
+    },
+    cutAll() {
+      for (const socket of open) socket.destroy();
     },
     async close() {
       for (const socket of open) socket.destroy();
