@@ -60,3 +60,18 @@ CREATE TABLE api_keys (
 CREATE UNIQUE INDEX api_keys_prefix_idx ON api_keys (prefix);
 CREATE UNIQUE INDEX api_keys_key_hash_idx ON api_keys (key_hash);
 CREATE INDEX api_keys_consumer_id_idx ON api_keys (consumer_id);
+
+-- Idempotency-Key records for POST and PATCH: the key per scope (who sent it), a fingerprint of the
+-- request and the 2xx response, written in the same transaction as the write. Expired rows are purged.
+CREATE TABLE idempotency_keys (
+  scope        text NOT NULL CHECK (length(scope) BETWEEN 1 AND 100),
+  key          text NOT NULL CHECK (length(key) BETWEEN 1 AND 255),
+  fingerprint  text NOT NULL CHECK (fingerprint ~ '^[0-9a-f]{64}$'),
+  status       smallint NOT NULL CHECK (status BETWEEN 200 AND 299),
+  headers      jsonb NOT NULL DEFAULT '{}'::jsonb,
+  body         text NOT NULL,
+  created_at   timestamptz NOT NULL DEFAULT now(),
+  expires_at   timestamptz NOT NULL,
+  PRIMARY KEY (scope, key)
+);
+CREATE INDEX idempotency_keys_expires_at_idx ON idempotency_keys (expires_at);

@@ -23,6 +23,11 @@ export {
   type CreatedApiKey,
   MAX_API_KEY_LIST,
 } from './repositories/api-key-repository.js';
+export {
+  type IdempotencyRecord,
+  IdempotencyRepository,
+  type StoredResponse,
+} from './repositories/idempotency-repository.js';
 export { MAX_INT_ID, type Queryable } from './repositories/queryable.js';
 export { decodeResourceCursor, encodeResourceCursor } from './repositories/resource-cursor.js';
 export {

@@ -49,7 +49,7 @@ describe('runMigrations', () => {
     );
     assert.deepEqual(
       tables.rows.map((r) => r.table_name),
-      ['api_keys', 'consumers', 'resources', 'schema_migrations', 'sessions', 'users'],
+      ['api_keys', 'consumers', 'idempotency_keys', 'resources', 'schema_migrations', 'sessions', 'users'],
     );
   });
 
