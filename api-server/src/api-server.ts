@@ -29,6 +29,8 @@ import { ExternalBreaker } from './external/external-breaker.js';
 import { createFlakyDependency } from './external/flaky-dependency.js';
 import { toPublicError } from './http/public-error.js';
 import { type Handler, RequestContext } from './http/request-context.js';
+import { IdempotencyPurger } from './idempotency/idempotency-purger.js';
+import { IdempotentWrites } from './idempotency/idempotent-writes.js';
 import { GracefulStop } from './lifecycle/graceful-stop.js';
 import { registerAuthRoutes } from './routes/auth-routes.js';
 import { registerExternalRoutes } from './routes/external-routes.js';
@@ -116,8 +118,11 @@ export async function createApiServer(config: ApiServerConfig, deps: ApiServerDe
     authenticate: createAuthenticator(sessions),
     externalBreaker,
     cache: resourceCache.cache,
+    idempotentWrites: new IdempotentWrites(resourceCache.cache, config.idempotencyTtlMs),
     startedAtMs: clock.monotonic(),
   };
+  const idempotencyPurger = new IdempotencyPurger({ pool, clock, logger });
+  idempotencyPurger.start();
 
   // Builds the dummy hash used for unknown emails now, so not even the first such login is faster.
   void verifyPassword('warm-up', null);
@@ -244,6 +249,7 @@ export async function createApiServer(config: ApiServerConfig, deps: ApiServerDe
         await graceful.stop(server, options?.delayMs ?? 0);
         webSockets.close();
         externalBreaker.shutdown();
+        idempotencyPurger.stop();
         await resourceCache.close();
         await ownedBus?.close();
         if (!deps.pool) await pool.end();

@@ -4,6 +4,7 @@ import type { Registry } from 'prom-client';
 import type { Authenticate } from './auth/authenticate.js';
 import type { TwoLevelCache } from './cache/two-level-cache.js';
 import type { ExternalBreaker } from './external/external-breaker.js';
+import type { IdempotentWrites } from './idempotency/idempotent-writes.js';
 
 /** Everything route groups need, built once by createApiServer. */
 export interface AppDeps {
@@ -20,6 +21,8 @@ export interface AppDeps {
   externalBreaker: ExternalBreaker;
   /** The two-level resource cache (L1 + L2 + coherence bus). */
   cache: TwoLevelCache;
+  /** POST and PATCH with Idempotency-Key, through `cache`. */
+  idempotentWrites: IdempotentWrites;
   /** clock.monotonic() when the server was created. */
   startedAtMs: number;
 }

@@ -5,11 +5,17 @@ import type { AppDeps } from '../app-deps.js';
 import { listKey, resourceKey, resourceWriteTags } from '../cache/cache-keys.js';
 import type { Handler } from '../http/request-context.js';
 import { sendCached } from '../http/send-cached.js';
+import { sendWriteOutcome } from '../http/send-write-outcome.js';
 import { parseId, parseWith } from '../http/validate.js';
 
 const name = z.string().min(1).max(200);
 const type = z.string().min(1).max(50);
-const data = z.record(z.string(), z.json()).transform((v) => v as JsonObject);
+// The body came from JSON.parse, so everything inside `data` is JSON already. It is checked, not
+// rebuilt: a rebuilt object loses keys such as "__proto__", and the data is stored exactly as sent.
+const data = z.custom<JsonObject>(
+  (v) => typeof v === 'object' && v !== null && !Array.isArray(v),
+  'must be a JSON object',
+);
 
 const CreateBody = z.strictObject({ name, type, data: data.optional() });
 const ReplaceBody = CreateBody;
@@ -32,14 +38,18 @@ const notFound = (id: number) => new FloodgateError('NOT_FOUND', `Resource ${id}
 
 const writeTags = (r: { id: number }) => resourceWriteTags(r.id);
 
+/** Idempotency-Key scope: keys are per user, so one user's key never meets another's. */
+const scopeOf = (session: { userId: number }) => `user:${session.userId}`;
+
 /**
  * /api/v1/resources: cursor-paginated list and reads for anyone, through the two-level cache
  * (`X-Cache`); create, replace (PUT), patch and delete for any authenticated user, each in a
  * transaction that carries its cache invalidation and answered only once every instance is
- * coherent (docs/caching.md). Bodies are strict: unknown fields are rejected.
+ * coherent (docs/caching.md). A 2xx means committed. POST and PATCH honour Idempotency-Key.
+ * Bodies are strict: unknown fields are rejected.
  */
 export function registerResourceRoutes(router: Router<Handler>, deps: AppDeps): void {
-  const { resources, authenticate, config, cache } = deps;
+  const { resources, authenticate, config, cache, idempotentWrites } = deps;
   const limitBytes = config.bodyLimitBytes;
   const compressMinBytes = config.cache.compressMinBytes;
 
@@ -68,13 +78,19 @@ export function registerResourceRoutes(router: Router<Handler>, deps: AppDeps): 
 
   router.add('POST', '/api/v1/resources', async ({ req, res }) => {
     const session = await authenticate(req);
-    const body = parseWith(CreateBody, await readJsonBody(req, limitBytes));
-    const created = await cache.write(
-      (db) => new ResourceRepository(db).create({ ...body, ownerId: session.userId }),
+    const raw = await readJsonBody(req, limitBytes);
+    const body = parseWith(CreateBody, raw);
+    const claim = idempotentWrites.claim(req, scopeOf(session), raw);
+    const outcome = await idempotentWrites.write(
+      claim,
+      async (db) => {
+        const created = await new ResourceRepository(db).create({ ...body, ownerId: session.userId });
+        return { status: 201, body: created, headers: { location: `/api/v1/resources/${created.id}` } };
+      },
       writeTags,
     );
-    if (!created) throw new FloodgateError('INTERNAL');
-    sendJson(res, 201, created, { location: `/api/v1/resources/${created.id}` });
+    if (!outcome) throw new FloodgateError('INTERNAL');
+    sendWriteOutcome(res, outcome);
   });
 
   router.add('PUT', '/api/v1/resources/:id', async ({ req, res, params }) => {
@@ -87,12 +103,21 @@ export function registerResourceRoutes(router: Router<Handler>, deps: AppDeps): 
   });
 
   router.add('PATCH', '/api/v1/resources/:id', async ({ req, res, params }) => {
-    await authenticate(req);
+    const session = await authenticate(req);
     const id = parseId(params.id);
-    const body = parseWith(PatchBody, await readJsonBody(req, limitBytes));
-    const updated = await cache.write((db) => new ResourceRepository(db).patch(id, body), writeTags);
-    if (!updated) throw notFound(id);
-    sendJson(res, 200, updated);
+    const raw = await readJsonBody(req, limitBytes);
+    const body = parseWith(PatchBody, raw);
+    const claim = idempotentWrites.claim(req, scopeOf(session), raw);
+    const outcome = await idempotentWrites.write(
+      claim,
+      async (db) => {
+        const updated = await new ResourceRepository(db).patch(id, body);
+        return updated && { status: 200, body: updated };
+      },
+      writeTags,
+    );
+    if (!outcome) throw notFound(id);
+    sendWriteOutcome(res, outcome);
   });
 
   router.add('DELETE', '/api/v1/resources/:id', async ({ req, res, params }) => {

@@ -61,6 +61,8 @@ export const ApiServerEnv = z.object({
   INTERNAL_TOKEN: optionalString,
   /** After SIGTERM, /health/ready answers 503 SHUTTING_DOWN this long before the drain starts (balancers stop sending first). */
   SHUTDOWN_DELAY_MS: nonNegativeInt(2500),
+  /** How long an Idempotency-Key of a POST or PATCH is remembered (its response replayed); expired keys are purged. */
+  IDEMPOTENCY_TTL_MS: positiveInt(86_400_000),
 });
 
 export interface ApiServerConfig extends CommonConfig {
@@ -78,6 +80,8 @@ export interface ApiServerConfig extends CommonConfig {
   internalToken: string | null;
   /** SIGTERM → readiness 503 SHUTTING_DOWN for this long, then the drain (SHUTDOWN_TIMEOUT_MS). */
   shutdownDelayMs: number;
+  /** Idempotency-Key records live this long (IDEMPOTENCY_TTL_MS). */
+  idempotencyTtlMs: number;
   postgres: PostgresConfig;
   redis: RedisConfig;
 }
@@ -137,6 +141,7 @@ export function loadApiServerConfig(env: Record<string, string | undefined> = pr
     },
     internalToken: e.INTERNAL_TOKEN ?? null,
     shutdownDelayMs: e.SHUTDOWN_DELAY_MS,
+    idempotencyTtlMs: e.IDEMPOTENCY_TTL_MS,
     postgres: toPostgresConfig(e),
     redis: toRedisConfig(e),
   });
