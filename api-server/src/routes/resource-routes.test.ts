@@ -212,3 +212,34 @@ describe('writing resources', () => {
     assert.equal((await call('GET', '/api/v1/resources/1')).body.name, 'Getting started', 'nothing changed');
   });
 });
+
+describe('resource data is stored exactly as sent', () => {
+  test('keys such as __proto__ are kept, at any depth, in the 201 and in later reads', async () => {
+    const data = '{"__proto__":{"polluted":true},"nested":{"__proto__":[1,2],"constructor":"c"}}';
+    const res = await call('POST', '/api/v1/resources', {
+      token,
+      rawBody: `{"name":"proto","type":"edge","data":${data}}`,
+    });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    // Same keys and values (jsonb does not keep key order).
+    assert.deepStrictEqual(res.body.data, JSON.parse(data));
+    assert.ok(Object.hasOwn(res.body.data, '__proto__'));
+    assert.deepStrictEqual(Object.getOwnPropertyDescriptor(res.body.data, '__proto__')?.value, {
+      polluted: true,
+    });
+    const read = await call('GET', `/api/v1/resources/${res.body.id}`);
+    assert.deepStrictEqual(read.body.data, JSON.parse(data));
+    assert.equal(({} as Record<string, unknown>).polluted, undefined);
+  });
+
+  test('data nested deeper than 64 levels is 400 VALIDATION_FAILED', async () => {
+    const deep = (n: number) => `${'['.repeat(n)}${']'.repeat(n)}`;
+    const body = (n: number) => `{"name":"deep","type":"edge","data":{"a":${deep(n)}}}`;
+    const ok = await call('POST', '/api/v1/resources', { token, rawBody: body(62) });
+    assert.equal(ok.status, 201, '64 levels in all');
+    const res = await call('POST', '/api/v1/resources', { token, rawBody: body(63) });
+    assert.equal(res.status, 400);
+    assert.equal(res.body.error.code, 'VALIDATION_FAILED');
+    assert.match(res.body.error.message, /nested deeper than 64 levels/);
+  });
+});

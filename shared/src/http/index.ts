@@ -2,7 +2,7 @@ export { drainServer, trackConnections } from './drain-server.js';
 export { connectionTokens, HOP_BY_HOP_HEADERS } from './hop-by-hop.js';
 export { listen } from './listen.js';
 export { parseQuery, parseWith, readBodyWith, type ValidationIssue, validationFailed } from './parse-with.js';
-export { readJsonBody } from './read-json-body.js';
+export { jsonDepth, MAX_JSON_DEPTH, readJsonBody } from './read-json-body.js';
 export { type RouteMatch, type RouteResult, Router } from './router.js';
 export { sendError, sendJson } from './send-json.js';
 export { shutdownServer } from './shutdown-server.js';
