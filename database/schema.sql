@@ -2,7 +2,8 @@
 -- The migrations are the source of truth; schema.test.ts checks this file still matches them.
 -- (The runner also creates schema_migrations(version, name, checksum, applied_at).)
 
--- Users who log in with email + password. Passwords are bcrypt hashes, never plain text.
+-- Users who log in with email + password. Passwords are scrypt hashes in PHC format ($scrypt$...);
+-- rows from before hold bcrypt hashes until their next successful login. Never plain text.
 CREATE TABLE users (
   id            integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   email         text NOT NULL,

@@ -15,7 +15,13 @@ export {
   runMigrations,
 } from './migrate.js';
 export { MigrationError } from './migration-error.js';
-export { hashPassword, PASSWORD_HASH_COST, verifyPassword } from './passwords.js';
+export {
+  BCRYPT_MAX_PASSWORD_BYTES,
+  hashPassword,
+  PASSWORD_HASH_PARAMS,
+  passwordNeedsRehash,
+  verifyPassword,
+} from './passwords.js';
 export {
   type ActiveApiKey,
   type ApiKeyInfo,

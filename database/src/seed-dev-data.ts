@@ -91,7 +91,7 @@ export async function seedDevData(
   if (keys > 0) logger.info({ demoKeys: DEV_DEMO_KEYS.map((k) => k.prefix) }, 'seeded dev demo API keys');
   const empty = async (q: Pick<Pool, 'query'>) =>
     !(await q.query<{ any: boolean }>('SELECT EXISTS (SELECT 1 FROM users) AS any')).rows[0]?.any;
-  // Cheap pre-check outside the lock; the slow bcrypt work happens only when seeding is likely.
+  // Cheap pre-check outside the lock; the slow hashing happens only when seeding is likely.
   if (!(await empty(pool))) return false;
   const hashes = await Promise.all(DEV_USERS.map((u) => hashPassword(u.password)));
 

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { hashSessionToken } from '@floodgate/database';
+import { hashPassword, hashSessionToken, UserRepository } from '@floodgate/database';
 import { Channels, createLogger, createRedisClient, RedisEventBus } from '@floodgate/shared';
 import { deleteRedisPrefix, TEST_REDIS_URL, uniqueRedisPrefix } from '@floodgate/shared/testing/index';
+import { waitUntil } from '../testing/cache-cluster.js';
 import { login, request, startTestApi, type TestApi } from '../testing/start-test-api.js';
 
 const prefix = uniqueRedisPrefix('api-auth');
@@ -132,5 +133,64 @@ describe('sessions', () => {
       await bus.close();
       pub.disconnect();
     }
+  });
+});
+
+describe('passwords', () => {
+  const loginAs = (email: string, password: string) =>
+    call('POST', '/api/v1/auth/login', { body: { email, password } });
+  const storedHash = async (email: string) =>
+    (await api.pool.query<{ h: string }>('SELECT password_hash AS h FROM users WHERE email = $1', [email]))
+      .rows[0]?.h;
+
+  test('every byte of a password counts: the first 72 plus another suffix do not log in', async () => {
+    const long = `${'0123456789'.repeat(7)}ab`;
+    assert.equal(Buffer.byteLength(long), 72);
+    await new UserRepository(api.pool).create({
+      email: 'long@example.com',
+      name: 'Long',
+      passwordHash: await hashPassword(`${long}-the-real-suffix`),
+    });
+    assert.equal((await loginAs('long@example.com', `${long}-another-suffix`)).status, 401);
+    assert.equal((await loginAs('long@example.com', long)).status, 401);
+    assert.equal((await loginAs('long@example.com', `${long}-the-real-suffix`)).status, 200);
+  });
+
+  test('a legacy bcrypt hash still logs in and is replaced by scrypt at that login', async () => {
+    // bcrypt of "legacy-pass-1" (cost 4), as stored before the move to scrypt.
+    const legacy = '$2b$04$YZVpBdfosdqH64vDuRr1QeD5I/2y7G2sR4A9snY1L/3wksd9MV2Ea';
+    await new UserRepository(api.pool).create({
+      email: 'legacy@example.com',
+      name: 'Legacy',
+      passwordHash: legacy,
+    });
+    assert.equal((await loginAs('legacy@example.com', 'legacy-pass-2')).status, 401);
+    assert.equal(await storedHash('legacy@example.com'), legacy, 'a failed login rehashes nothing');
+    assert.equal((await loginAs('legacy@example.com', 'legacy-pass-1')).status, 200);
+    await waitUntil(
+      'the hash rewritten as scrypt',
+      async () => (await storedHash('legacy@example.com'))?.startsWith('$scrypt$') === true,
+    );
+    assert.equal((await loginAs('legacy@example.com', 'legacy-pass-1')).status, 200);
+    assert.equal((await loginAs('legacy@example.com', 'legacy-pass-2')).status, 401);
+  });
+
+  test('a login storm does not hold up other requests: /status is answered while logins are in progress', async () => {
+    const logins = 8;
+    let finished = 0;
+    const storm = Array.from({ length: logins }, () =>
+      loginAs('user@example.com', 'user123').then((res) => {
+        finished++;
+        return res.status;
+      }),
+    );
+    const status = await call('GET', '/api/v1/status');
+    const finishedWhenAnswered = finished;
+    assert.equal(status.status, 200);
+    assert.deepEqual(await Promise.all(storm), Array(logins).fill(200));
+    assert.ok(
+      finishedWhenAnswered < logins,
+      `status answered after ${finishedWhenAnswered} of ${logins} logins`,
+    );
   });
 });

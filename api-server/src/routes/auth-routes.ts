@@ -1,4 +1,4 @@
-import { verifyPassword } from '@floodgate/database';
+import { hashPassword, passwordNeedsRehash, verifyPassword } from '@floodgate/database';
 import { Channels, FloodgateError, type Router, readJsonBody, sendJson } from '@floodgate/shared';
 import { z } from 'zod';
 import type { AppDeps } from '../app-deps.js';
@@ -7,7 +7,7 @@ import { parseWith } from '../http/validate.js';
 
 const LoginBody = z.strictObject({
   email: z.string().min(1).max(320),
-  // bcrypt reads at most 72 bytes; the cap only bounds the work a request can cause.
+  // Every byte counts (scrypt); the cap only bounds the work a request can cause.
   password: z.string().min(1).max(1024),
 });
 
@@ -22,9 +22,21 @@ export function registerAuthRoutes(router: Router<Handler>, deps: AppDeps): void
   router.add('POST', '/api/v1/auth/login', async ({ req, res }) => {
     const body = parseWith(LoginBody, await readJsonBody(req, config.bodyLimitBytes));
     const user = await users.findByEmail(body.email);
-    // Always one bcrypt comparison (a dummy one for unknown emails): timing does not reveal accounts.
+    // Always one hash (a dummy one for unknown emails), off the event loop: timing does not reveal
+    // accounts, and logins do not hold up other requests.
     const ok = await verifyPassword(body.password, user?.passwordHash ?? null);
     if (!user || !ok) throw new FloodgateError('INVALID_CREDENTIALS');
+    if (passwordNeedsRehash(user.passwordHash, body.password)) {
+      // Legacy bcrypt (or older parameters) → scrypt, in the background: the login does not wait.
+      void hashPassword(body.password)
+        .then((hash) => users.replacePasswordHash(user.id, user.passwordHash, hash))
+        .catch((err: unknown) =>
+          logger.warn(
+            { userId: user.id, err: (err as Error).message },
+            'password rehash failed; retried at next login',
+          ),
+        );
+    }
     const session = await sessions.create(user.id, config.sessionTtlSeconds);
     sendJson(res, 200, {
       token: session.token,

@@ -60,6 +60,19 @@ export class UserRepository {
     return r ? toUser(r) : null;
   }
 
+  /**
+   * Replaces the password hash if it is still `expected` (a rehash never overwrites a password
+   * changed meanwhile); true when it did.
+   */
+  async replacePasswordHash(id: number, expected: string, passwordHash: string): Promise<boolean> {
+    if (!isStorableId(id)) return false;
+    const { rowCount } = await this.#db.query(
+      'UPDATE users SET password_hash = $3 WHERE id = $1 AND password_hash = $2',
+      [id, expected, passwordHash],
+    );
+    return (rowCount ?? 0) > 0;
+  }
+
   /** Inserts a user; a duplicate email (any case) fails with PostgreSQL's unique_violation (23505). */
   async create(user: NewUser): Promise<User> {
     const { rows } = await this.#db.query<UserRow>(
