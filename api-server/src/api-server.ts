@@ -161,6 +161,11 @@ export async function createApiServer(config: ApiServerConfig, deps: ApiServerDe
         { reqId: requestId, route, err: (publicError.cause as Error).message },
         'database unavailable',
       );
+    } else if (publicError.code === 'WRITE_OUTCOME_UNKNOWN') {
+      logger.error(
+        { reqId: requestId, route, err: (publicError.cause as Error | undefined)?.message },
+        'write outcome unknown: the connection was lost during the commit and PostgreSQL could not be asked',
+      );
     }
     if (publicError?.status === 401) res.setHeader('www-authenticate', 'Bearer');
     // An oversized body is not read to its end; closing is cheaper than draining it.
