@@ -57,11 +57,7 @@ export {
 } from './load-balancer.js';
 export { RETRY_REASONS, type RetryReason } from './metrics/load-balancer-metrics.js';
 export { RetryBudget } from './proxy/retry-budget.js';
-export {
-  isValidIdempotencyKey,
-  MAX_IDEMPOTENCY_KEY_LENGTH,
-  mayRetryAfterSent,
-} from './proxy/retry-policy.js';
+export { mayRetryAfterSent } from './proxy/retry-policy.js';
 export { BACKEND_ID_HEADER } from './proxy/upstream-exchange.js';
 export type { LbHealth } from './routes/health-route.js';
 export { pickSticky, stickyClientKey } from './websocket/sticky-pick.js';

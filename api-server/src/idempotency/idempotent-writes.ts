@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { IdempotencyRepository, type Queryable, type StoredResponse } from '@floodgate/database';
 import { FloodgateError } from '@floodgate/shared';
 import type { TwoLevelCache } from '../cache/two-level-cache.js';
-import { parseIdempotencyKey } from './idempotency-key.js';
+import { requireValidIdempotencyKey } from './idempotency-key.js';
 
 /** A write route's answer: a 2xx status, the JSON body and extra headers (e.g. location). */
 export interface WriteResponse<B> {
@@ -42,7 +42,7 @@ export class IdempotentWrites {
 
   /** The request's claim: null without Idempotency-Key; VALIDATION_FAILED for a malformed key. */
   claim(req: IncomingMessage, scope: string, body: unknown): IdempotencyClaim | null {
-    const key = parseIdempotencyKey(req.headers['idempotency-key']);
+    const key = requireValidIdempotencyKey(req.headers['idempotency-key']);
     if (key === null) return null;
     const url = req.url ?? '/';
     const q = url.indexOf('?');
