@@ -1,8 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { getFreePort, TEST_PG_ADMIN_URL, TEST_REDIS_URL } from '@floodgate/shared/testing/index';
+import {
+  getFreePort,
+  startNodeProcess,
+  TEST_PG_ADMIN_URL,
+  TEST_REDIS_URL,
+  type TestProcess,
+} from '@floodgate/shared/testing/index';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import type { ProcessGroup, RunningChild } from './process-group.js';
 import type { Entry, StackInfo } from './scenarios.js';
 
 export const BENCH_DATABASE = 'floodgate_bench';
@@ -18,7 +23,7 @@ const HEALTH_TIMEOUT_MS = 60_000;
 export interface BenchStack extends StackInfo {
   /** The process each entry's load lands on (its CPU is that hop's cost). */
   pids: Readonly<Record<Entry, number>>;
-  children: readonly RunningChild[];
+  children: readonly TestProcess[];
   databaseUrl: string;
   redisPrefix: string | undefined;
 }
@@ -60,9 +65,13 @@ export async function isRedisReachable(url = TEST_REDIS_URL): Promise<boolean> {
 /**
  * Starts three api-servers, the load balancer and the gateway as child processes on free 127.0.0.1
  * ports and resolves once each answers its health endpoint. api-server #1 starts alone first so the
- * migrations and the dev seed run once before the others connect.
+ * migrations and the dev seed run once before the others connect. Each process is added to
+ * `started` as soon as it runs, so the caller can stop them all even if starting fails half way.
  */
-export async function startBenchStack(group: ProcessGroup, options: { redis: boolean }): Promise<BenchStack> {
+export async function startBenchStack(
+  started: TestProcess[],
+  options: { redis: boolean },
+): Promise<BenchStack> {
   const databaseUrl = await ensureBenchDatabase();
   const redisPrefix = options.redis ? `fgbench:${randomBytes(4).toString('hex')}:` : undefined;
   const redisEnv: Record<string, string> = redisPrefix
@@ -75,67 +84,57 @@ export async function startBenchStack(group: ProcessGroup, options: { redis: boo
   const lbUrl = `http://${BENCH_HOST}:${lbPort}`;
   const gatewayUrl = `http://${BENCH_HOST}:${gatewayPort}`;
   const bareGatewayUrl = `http://${BENCH_HOST}:${bareGatewayPort}`;
-  const children: RunningChild[] = [];
+  const children: TestProcess[] = [];
+  const start = (name: string, entry: string, env: Record<string, string>) => {
+    const child = startNodeProcess(entry, { name, env });
+    started.push(child);
+    children.push(child);
+    return child;
+  };
 
   const startApi = (i: number) => {
-    const child = group.start({
-      name: `api-server #${i + 1}`,
-      entry: 'api-server/src/main.ts',
-      env: {
-        ...base,
-        ...redisEnv,
-        PORT: String(apiPorts[i]),
-        INSTANCE_ID: `bench-api-${i + 1}`,
-        DATABASE_URL: databaseUrl,
-        RUN_MIGRATIONS: 'true',
-        SEED_DEV_DATA: 'true',
-      },
+    const child = start(`api-server #${i + 1}`, 'api-server/src/main.ts', {
+      ...base,
+      ...redisEnv,
+      PORT: String(apiPorts[i]),
+      INSTANCE_ID: `bench-api-${i + 1}`,
+      DATABASE_URL: databaseUrl,
+      RUN_MIGRATIONS: 'true',
+      SEED_DEV_DATA: 'true',
     });
-    children.push(child);
-    return waitHealthy(child, `${apiUrls[i]}/health/ready`);
+    return child.waitForHttp(`${apiUrls[i]}/health/ready`, HEALTH_TIMEOUT_MS);
   };
   await startApi(0);
   await Promise.all([startApi(1), startApi(2)]);
 
-  const lb = group.start({
-    name: 'load-balancer',
-    entry: 'load-balancer/src/main.ts',
-    env: { ...base, LB_PORT: String(lbPort), API_SERVERS: apiUrls.join(',') },
+  const lb = start('load-balancer', 'load-balancer/src/main.ts', {
+    ...base,
+    LB_PORT: String(lbPort),
+    API_SERVERS: apiUrls.join(','),
   });
-  children.push(lb);
-  await waitHealthy(lb, `${lbUrl}/health`);
+  await lb.waitForHttp(`${lbUrl}/health`, HEALTH_TIMEOUT_MS);
 
-  const gateway = group.start({
-    name: 'gateway',
-    entry: 'gateway/src/main.ts',
-    env: {
-      ...base,
-      ...redisEnv,
-      GATEWAY_PORT: String(gatewayPort),
-      LB_URL: lbUrl,
-      DATABASE_URL: databaseUrl,
-      RATE_LIMIT_MAX_REQUESTS: BENCH_ANONYMOUS_LIMIT,
-      RATE_LIMIT_TIERS: BENCH_TIER_LIMITS,
-    },
+  const gateway = start('gateway', 'gateway/src/main.ts', {
+    ...base,
+    ...redisEnv,
+    GATEWAY_PORT: String(gatewayPort),
+    LB_URL: lbUrl,
+    DATABASE_URL: databaseUrl,
+    RATE_LIMIT_MAX_REQUESTS: BENCH_ANONYMOUS_LIMIT,
+    RATE_LIMIT_TIERS: BENCH_TIER_LIMITS,
   });
-  children.push(gateway);
-  await waitHealthy(gateway, `${gatewayUrl}/health`);
+  await gateway.waitForHttp(`${gatewayUrl}/health`, HEALTH_TIMEOUT_MS);
 
   // The same gateway with rate limiting off: what the limiter costs is measured against it.
-  const bareGateway = group.start({
-    name: 'gateway (limiter off)',
-    entry: 'gateway/src/main.ts',
-    env: {
-      ...base,
-      ...redisEnv,
-      GATEWAY_PORT: String(bareGatewayPort),
-      LB_URL: lbUrl,
-      DATABASE_URL: databaseUrl,
-      RATE_LIMIT_ENABLED: 'false',
-    },
+  const bareGateway = start('gateway (limiter off)', 'gateway/src/main.ts', {
+    ...base,
+    ...redisEnv,
+    GATEWAY_PORT: String(bareGatewayPort),
+    LB_URL: lbUrl,
+    DATABASE_URL: databaseUrl,
+    RATE_LIMIT_ENABLED: 'false',
   });
-  children.push(bareGateway);
-  await waitHealthy(bareGateway, `${bareGatewayUrl}/health`);
+  await bareGateway.waitForHttp(`${bareGatewayUrl}/health`, HEALTH_TIMEOUT_MS);
 
   const first = children[0];
   if (!first) throw new Error('no api-server started');
@@ -171,34 +170,4 @@ async function distinctFreePorts(count: number): Promise<number[]> {
   const ports = new Set<number>();
   while (ports.size < count) ports.add(await getFreePort());
   return [...ports];
-}
-
-/** Polls `url` until it answers 2xx; fails early, with the process's last output, if it exits. */
-export async function waitHealthy(
-  child: RunningChild,
-  url: string,
-  timeoutMs = HEALTH_TIMEOUT_MS,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last = 'no answer yet';
-  while (Date.now() < deadline) {
-    if (child.hasExited()) {
-      const { code, signal } = await child.exited;
-      throw new Error(
-        `${child.name} exited (${signal ?? `code ${code}`}) before ${url} was healthy. Last output:\n${child.tail()}`,
-      );
-    }
-    try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
-      await res.arrayBuffer();
-      if (res.ok) return;
-      last = `HTTP ${res.status}`;
-    } catch (err) {
-      last = err instanceof Error ? err.message : String(err);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(
-    `${child.name}: ${url} not healthy after ${timeoutMs} ms (${last}). Last output:\n${child.tail()}`,
-  );
 }

@@ -8,7 +8,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { deleteRedisPrefix } from '@floodgate/shared/testing/index';
+import { deleteRedisPrefix, type TestProcess } from '@floodgate/shared/testing/index';
 import autocannon from 'autocannon';
 import { type BenchOptions, parseBenchOptions, USAGE } from './bench-options.js';
 import {
@@ -21,7 +21,6 @@ import {
 } from './bench-stack.js';
 import { formatCacheBench, runCacheBench } from './cache-bench.js';
 import { processCpuMicros } from './process-cpu.js';
-import { ProcessGroup } from './process-group.js';
 import { deriveRows, formatTable, type Measurement } from './report.js';
 import { type RequestSetup, SCENARIOS, type Scenario } from './scenarios.js';
 
@@ -146,12 +145,13 @@ async function main(): Promise<number> {
   const scenarios = SCENARIOS.filter(
     (s, i) => i === 0 || options.only.length === 0 || options.only.includes(s.name),
   );
-  const group = new ProcessGroup(ROOT);
+  // Every process the bench started; the harness also SIGKILLs any still running when it exits.
+  const started: TestProcess[] = [];
   let stack: BenchStack | undefined;
   let cleanup: Promise<void> | undefined;
   const stopEverything = () => {
     cleanup ??= (async () => {
-      await group.stopAll();
+      await Promise.all(started.map((child) => child.stop(5000)));
       if (stack?.redisPrefix) {
         await deleteRedisPrefix(stack.redisPrefix).catch((err: unknown) => {
           process.stderr.write(`bench: could not delete Redis keys ${stack?.redisPrefix}*: ${String(err)}\n`);
@@ -166,7 +166,6 @@ async function main(): Promise<number> {
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  process.once('exit', () => group.killAllSync());
 
   try {
     const redis = await isRedisReachable();
@@ -186,7 +185,7 @@ async function main(): Promise<number> {
         '',
       ].join('\n'),
     );
-    stack = await startBenchStack(group, { redis });
+    stack = await startBenchStack(started, { redis });
     const prepared: PreparedScenario[] = [];
     for (const scenario of scenarios) {
       process.stdout.write(`  ${scenario.name}: ${stack.urls[scenario.entry]}\n`);

@@ -2,19 +2,10 @@ import assert from 'node:assert/strict';
 import { connect, createServer as createNetServer, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type { Pool } from '@floodgate/shared';
-import { getFreePort } from '@floodgate/shared/testing/index';
-import { request, startTestApi, type TestApi } from './testing/start-test-api.js';
+import { fetchJson, getFreePort, waitUntil } from '@floodgate/shared/testing/index';
+import { startTestApi, type TestApi } from './testing/start-test-api.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-/** Waits until `predicate` holds (checked every 5 ms), failing after `timeoutMs`. */
-async function waitFor(predicate: () => boolean, timeoutMs = 2000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) assert.fail('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 describe('with PostgreSQL up', () => {
   let api: TestApi;
@@ -24,7 +15,7 @@ describe('with PostgreSQL up', () => {
   after(() => api.close());
 
   test('GET /api/v1/status → ok, instance id and uptime in seconds', async () => {
-    const res = await request(api.baseUrl, 'GET', '/api/v1/status');
+    const res = await fetchJson(`${api.baseUrl}/api/v1/status`);
     assert.equal(res.status, 200);
     assert.equal(res.body.status, 'ok');
     assert.equal(res.body.instanceId, 'api-test');
@@ -33,13 +24,13 @@ describe('with PostgreSQL up', () => {
   });
 
   test('x-request-id: a valid incoming id is kept, otherwise one is generated', async () => {
-    const kept = await request(api.baseUrl, 'GET', '/api/v1/status', {
+    const kept = await fetchJson(`${api.baseUrl}/api/v1/status`, {
       headers: { 'x-request-id': 'abc-123.x' },
     });
     assert.equal(kept.headers.get('x-request-id'), 'abc-123.x');
-    const generated = await request(api.baseUrl, 'GET', '/api/v1/status');
+    const generated = await fetchJson(`${api.baseUrl}/api/v1/status`);
     assert.match(generated.headers.get('x-request-id') ?? '', UUID);
-    const replaced = await request(api.baseUrl, 'GET', '/nope', {
+    const replaced = await fetchJson(`${api.baseUrl}/nope`, {
       headers: { 'x-request-id': 'bad id <script>' },
     });
     const id = replaced.headers.get('x-request-id') ?? '';
@@ -48,10 +39,10 @@ describe('with PostgreSQL up', () => {
   });
 
   test('unknown route → 404 NOT_FOUND; wrong method → 405 with allow; HEAD works like GET', async () => {
-    const missing = await request(api.baseUrl, 'GET', '/api/v1/nothing-here');
+    const missing = await fetchJson(`${api.baseUrl}/api/v1/nothing-here`);
     assert.equal(missing.status, 404);
     assert.equal(missing.body.error.code, 'NOT_FOUND');
-    const wrong = await request(api.baseUrl, 'DELETE', '/api/v1/resources');
+    const wrong = await fetchJson(`${api.baseUrl}/api/v1/resources`, { method: 'DELETE' });
     assert.equal(wrong.status, 405);
     assert.equal(wrong.body.error.code, 'METHOD_NOT_ALLOWED');
     assert.deepEqual(wrong.headers.get('allow')?.split(', ').sort(), ['GET', 'HEAD', 'POST']);
@@ -61,7 +52,7 @@ describe('with PostgreSQL up', () => {
   });
 
   test('one log line per request with id, method, route template, status, ms and instance', async () => {
-    const res = await request(api.baseUrl, 'GET', '/api/v1/resources/2', {
+    const res = await fetchJson(`${api.baseUrl}/api/v1/resources/2`, {
       headers: { 'x-request-id': 'log-line-check' },
     });
     assert.equal(res.status, 200);
@@ -76,8 +67,8 @@ describe('with PostgreSQL up', () => {
   });
 
   test('/metrics labels requests by route template, never by raw path', async () => {
-    await request(api.baseUrl, 'GET', '/api/v1/resources/3');
-    await request(api.baseUrl, 'GET', '/api/v1/resources/4');
+    await fetchJson(`${api.baseUrl}/api/v1/resources/3`);
+    await fetchJson(`${api.baseUrl}/api/v1/resources/4`);
     const res = await fetch(`${api.baseUrl}/metrics`);
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-type') ?? '', /text\/plain/);
@@ -92,12 +83,12 @@ describe('with PostgreSQL up', () => {
   });
 
   test('health: live, ready and the summary report PostgreSQL up', async () => {
-    const live = await request(api.baseUrl, 'GET', '/health/live');
+    const live = await fetchJson(`${api.baseUrl}/health/live`);
     assert.equal(live.status, 200);
-    const ready = await request(api.baseUrl, 'GET', '/health/ready');
+    const ready = await fetchJson(`${api.baseUrl}/health/ready`);
     assert.equal(ready.status, 200);
     assert.deepEqual(ready.body.checks, { postgres: 'up' });
-    const health = await request(api.baseUrl, 'GET', '/health');
+    const health = await fetchJson(`${api.baseUrl}/health`);
     assert.deepEqual(
       { status: health.body.status, instanceId: health.body.instanceId, checks: health.body.checks },
       { status: 'ok', instanceId: 'api-test', checks: { postgres: 'up' } },
@@ -125,14 +116,17 @@ describe('with PostgreSQL up', () => {
     );
     await arrived;
     aborted.destroy();
-    await waitFor(() => api.lines().some((l) => l.reqId === 'vanishing'));
+    await waitUntil('the vanished request logged', () => api.lines().some((l) => l.reqId === 'vanishing'), {
+      timeoutMs: 2000,
+      intervalMs: 5,
+    });
     const vanishing = api.lines().filter((l) => l.reqId === 'vanishing');
     assert.deepEqual(
       vanishing.map((l) => [l.msg, l.status]),
       [['request', 499]],
       'a client going away is logged as such, not as a server or database error',
     );
-    assert.equal((await request(api.baseUrl, 'GET', '/api/v1/status')).status, 200);
+    assert.equal((await fetchJson(`${api.baseUrl}/api/v1/status`)).status, 200);
   });
 });
 
@@ -148,17 +142,17 @@ describe('with PostgreSQL down', () => {
   after(() => api.close());
 
   test('ready is 503 DEPENDENCY_UNAVAILABLE, live stays 200, status needs no database', async () => {
-    const ready = await request(api.baseUrl, 'GET', '/health/ready');
+    const ready = await fetchJson(`${api.baseUrl}/health/ready`);
     assert.equal(ready.status, 503);
     assert.equal(ready.body.error.code, 'DEPENDENCY_UNAVAILABLE');
     assert.equal(ready.body.error.requestId, ready.headers.get('x-request-id'));
-    assert.equal((await request(api.baseUrl, 'GET', '/health/live')).status, 200);
-    assert.equal((await request(api.baseUrl, 'GET', '/health')).body.status, 'degraded');
-    assert.equal((await request(api.baseUrl, 'GET', '/api/v1/status')).status, 200);
+    assert.equal((await fetchJson(`${api.baseUrl}/health/live`)).status, 200);
+    assert.equal((await fetchJson(`${api.baseUrl}/health`)).body.status, 'degraded');
+    assert.equal((await fetchJson(`${api.baseUrl}/api/v1/status`)).status, 200);
   });
 
   test('database-backed routes answer 503 DEPENDENCY_UNAVAILABLE, not 500', async () => {
-    const res = await request(api.baseUrl, 'GET', '/api/v1/resources');
+    const res = await fetchJson(`${api.baseUrl}/api/v1/resources`);
     assert.equal(res.status, 503);
     assert.equal(res.body.error.code, 'DEPENDENCY_UNAVAILABLE');
   });
@@ -177,7 +171,7 @@ test('ready answers 503 within about a second when PostgreSQL hangs', async () =
   });
   try {
     const started = performance.now();
-    const ready = await request(api.baseUrl, 'GET', '/health/ready');
+    const ready = await fetchJson(`${api.baseUrl}/health/ready`);
     const ms = performance.now() - started;
     assert.equal(ready.status, 503);
     assert.ok(ms >= 900 && ms < 2500, `took ${ms} ms`);
@@ -197,7 +191,7 @@ test('an unexpected error is a 500 envelope without internals and one error log 
   } as unknown as Pool;
   const api = await startTestApi({ deps: { pool: failing } });
   try {
-    const res = await request(api.baseUrl, 'GET', '/api/v1/resources/1', {
+    const res = await fetchJson(`${api.baseUrl}/api/v1/resources/1`, {
       headers: { 'x-request-id': 'boom-1' },
     });
     assert.equal(res.status, 500);
@@ -208,7 +202,7 @@ test('an unexpected error is a 500 envelope without internals and one error log 
     assert.equal(errors.length, 1);
     assert.equal(errors[0]?.reqId, 'boom-1');
     assert.equal(errors[0]?.route, '/api/v1/resources/:id');
-    assert.equal((await request(api.baseUrl, 'GET', '/api/v1/status')).status, 200, 'still serving');
+    assert.equal((await fetchJson(`${api.baseUrl}/api/v1/status`)).status, 200, 'still serving');
   } finally {
     await api.close();
   }

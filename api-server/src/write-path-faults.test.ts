@@ -5,13 +5,15 @@ import {
   type CuttingProxy,
   createCaptureLogger,
   createTestDatabase,
+  fetchJson,
+  login,
   startCuttingProxy,
+  startRedisServer,
   type TestDatabase,
+  type TestRedisServer,
+  waitUntil,
 } from '@floodgate/shared/testing/index';
-import { waitUntil } from './testing/cache-cluster.js';
-import { type RedisProcess, startRedisProcess } from './testing/redis-process.js';
 import { type ApiProcess, startApiProcess } from './testing/start-api-process.js';
-import { login, request } from './testing/start-test-api.js';
 
 /**
  * The write path under real PostgreSQL faults, with the api-server as its own process: its
@@ -24,7 +26,7 @@ const { logger } = createCaptureLogger('write-faults-test');
 let db: TestDatabase;
 let admin: Pool;
 let proxy: CuttingProxy;
-let redis: RedisProcess;
+let redis: TestRedisServer;
 let api: ApiProcess;
 let token: string;
 
@@ -33,7 +35,7 @@ before(async () => {
   const url = new URL(db.url);
   proxy = await startCuttingProxy({ host: url.hostname, port: Number(url.port) });
   url.port = String(proxy.port);
-  redis = await startRedisProcess();
+  redis = await startRedisServer();
   api = await startApiProcess(INSTANCE, {
     DATABASE_URL: url.toString(),
     REDIS_URL: redis.url,
@@ -55,14 +57,14 @@ after(async () => {
   redis.thaw();
   await api?.stop();
   await proxy?.close();
-  await redis?.stop();
+  await redis?.close();
   await admin?.end();
   await db?.drop();
 });
 
-const alive = () => api.child.exitCode === null && api.child.signalCode === null;
+const alive = () => !api.hasExited();
 const post = (name: string) =>
-  request(api.baseUrl, 'POST', '/api/v1/resources', { token, body: { name, type: 'fault' } });
+  fetchJson(`${api.baseUrl}/api/v1/resources`, { method: 'POST', token, body: { name, type: 'fault' } });
 const rows = async (name: string) =>
   Number((await admin.query('SELECT count(*)::int AS n FROM resources WHERE name = $1', [name])).rows[0].n);
 
@@ -140,7 +142,7 @@ describe('api-server write path under PostgreSQL faults', () => {
     await cut;
     assert.equal(res.status, 201, JSON.stringify(res.body));
     assert.equal(await rows('cut-after-commit'), 1);
-    const read = await request(api.baseUrl, 'GET', `/api/v1/resources/${res.body.id}`);
+    const read = await fetchJson(`${api.baseUrl}/api/v1/resources/${res.body.id}`);
     assert.equal(read.body.name, 'cut-after-commit');
     await assertServing();
   });

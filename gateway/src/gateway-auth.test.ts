@@ -10,6 +10,7 @@ import {
 } from '@floodgate/shared';
 import { DashboardAnswer } from '@floodgate/shared/admin-api';
 import {
+  call,
   deleteRedisPrefix,
   getFreePort,
   TEST_REDIS_URL,
@@ -21,7 +22,6 @@ import {
   type RecordedRequest,
   startFakeBalancer,
 } from './test-support/fake-balancer.js';
-import { call } from './test-support/http-call.js';
 import { createSessionFixture, type SessionFixture } from './test-support/session-fixture.js';
 import { startTestGateway, type TestGateway } from './test-support/start-test-gateway.js';
 

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { Agent, request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
+import { call, startRedisServer, type TestRedisServer, waitUntil } from '@floodgate/shared/testing/index';
 import { type FakeBalancer, startFakeBalancer } from './test-support/fake-balancer.js';
-import { call } from './test-support/http-call.js';
-import { startTestRedisServer, type TestRedisServer } from './test-support/redis-server.js';
 import { startTestGateway, type TestGateway } from './test-support/start-test-gateway.js';
 
 const opts = { timeout: 25_000 };
@@ -48,15 +47,6 @@ async function metric(gw: TestGateway, name: string): Promise<number> {
   return m ? Number(m[1]) : Number.NaN;
 }
 
-async function eventually(ms: number, check: () => Promise<boolean>, what: string): Promise<void> {
-  const deadline = performance.now() + ms;
-  while (performance.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`${what}: not within ${ms} ms`);
-}
-
 describe('rate limits with Redis frozen or down (private redis-server)', () => {
   let redis: TestRedisServer;
   let lb: FakeBalancer;
@@ -64,7 +54,7 @@ describe('rate limits with Redis frozen or down (private redis-server)', () => {
   let b: TestGateway;
 
   before(async () => {
-    redis = await startTestRedisServer();
+    redis = await startRedisServer();
     lb = await startFakeBalancer();
     const env = {
       LB_URL: lb.url,
@@ -78,11 +68,9 @@ describe('rate limits with Redis frozen or down (private redis-server)', () => {
     };
     a = await startTestGateway(env);
     b = await startTestGateway(env);
-    await eventually(
-      3000,
-      async () => (await metric(a, 'floodgate_ratelimit_live_gateways')) === 2,
-      'heartbeat',
-    );
+    await waitUntil('heartbeat', async () => (await metric(a, 'floodgate_ratelimit_live_gateways')) === 2, {
+      timeoutMs: 3000,
+    });
   });
   after(async () => {
     agent.destroy();
@@ -138,7 +126,7 @@ describe('rate limits with Redis frozen or down (private redis-server)', () => {
       assert.equal(warnings.length, 1, 'logged once');
 
       redis.thaw();
-      await eventually(3000, async () => !(await hit(a, '192.0.2.77')).degraded, 'heal');
+      await waitUntil('heal', async () => !(await hit(a, '192.0.2.77')).degraded, { timeoutMs: 3000 });
       assert.equal(await metric(a, 'floodgate_ratelimit_degraded'), 0);
       assert.ok(a.logs().some((l) => String(l.msg).includes('shared limits restored')));
     },
@@ -155,7 +143,9 @@ describe('rate limits with Redis frozen or down (private redis-server)', () => {
     assert.ok(samples.slice(1).every((s) => s.degraded));
     assert.ok(Math.max(...samples.map((s) => s.ms)) < DECISION_BOUND_MS);
     await redis.restart();
-    await eventually(6000, async () => !(await hit(b, '192.0.2.88')).degraded, 'heal after restart');
+    await waitUntil('heal after restart', async () => !(await hit(b, '192.0.2.88')).degraded, {
+      timeoutMs: 6000,
+    });
     const after = await hit(b, '192.0.2.88');
     assert.equal(after.status, 200);
     assert.equal(after.limit, '20', 'shared limits again');

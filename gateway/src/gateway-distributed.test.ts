@@ -2,10 +2,9 @@ import assert from 'node:assert/strict';
 import { Agent, request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { ApiKeyRepository, createApiKeyHasher } from '@floodgate/database';
-import { deleteRedisPrefix, TEST_REDIS_URL, uniqueRedisPrefix } from '@floodgate/shared/testing/index';
+import { call, deleteRedisPrefix, TEST_REDIS_URL, uniqueRedisPrefix } from '@floodgate/shared/testing/index';
 import { type FakeBalancer, startFakeBalancer } from './test-support/fake-balancer.js';
 import { type GatewayProcess, startGatewayProcess } from './test-support/gateway-process.js';
-import { call } from './test-support/http-call.js';
 import { createSessionFixture, type SessionFixture } from './test-support/session-fixture.js';
 
 const SECRET = 'distributed-test-secret-at-least-32-chars';

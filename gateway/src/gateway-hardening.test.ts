@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { rawExchange } from '@floodgate/shared/testing/index';
 import { type FakeBalancer, type RecordedRequest, startFakeBalancer } from './test-support/fake-balancer.js';
-import { rawExchange } from './test-support/http-call.js';
 import { startTestGateway, type TestGateway } from './test-support/start-test-gateway.js';
 
 const opts = { timeout: 10_000 };

@@ -6,9 +6,14 @@ import {
   CreatedApiKeyAnswer,
   RateLimitOverviewAnswer,
 } from '@floodgate/shared/admin-api';
-import { deleteRedisPrefix, TEST_REDIS_URL, uniqueRedisPrefix } from '@floodgate/shared/testing/index';
+import {
+  type CallResult,
+  call,
+  deleteRedisPrefix,
+  TEST_REDIS_URL,
+  uniqueRedisPrefix,
+} from '@floodgate/shared/testing/index';
 import { type FakeBalancer, type RecordedRequest, startFakeBalancer } from './test-support/fake-balancer.js';
-import { type CallResult, call } from './test-support/http-call.js';
 import { createSessionFixture, type SessionFixture } from './test-support/session-fixture.js';
 import { startTestGateway, type TestGateway } from './test-support/start-test-gateway.js';
 

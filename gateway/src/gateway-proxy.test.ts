@@ -2,9 +2,8 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { getFreePort } from '@floodgate/shared/testing/index';
+import { call, getFreePort, rawExchange } from '@floodgate/shared/testing/index';
 import { type FakeBalancer, type RecordedRequest, startFakeBalancer } from './test-support/fake-balancer.js';
-import { call, rawExchange } from './test-support/http-call.js';
 import { startTestGateway, type TestGateway } from './test-support/start-test-gateway.js';
 
 const BODY_LIMIT = 64 * 1024;

@@ -1,9 +1,14 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { deleteRedisPrefix, TEST_REDIS_URL, uniqueRedisPrefix } from '@floodgate/shared/testing/index';
+import {
+  type CallResult,
+  call,
+  deleteRedisPrefix,
+  TEST_REDIS_URL,
+  uniqueRedisPrefix,
+} from '@floodgate/shared/testing/index';
 import { type FakeBalancer, startFakeBalancer } from './test-support/fake-balancer.js';
-import { type CallResult, call } from './test-support/http-call.js';
 import { startTestGateway, type TestGateway } from './test-support/start-test-gateway.js';
 
 const opts = { timeout: 15_000 };

@@ -1,15 +1,10 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { Agent, get, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
+import { Agent, type ServerResponse } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { getFreePort } from '@floodgate/shared/testing/index';
+import { call } from '@floodgate/shared/testing/index';
 import { type FakeBalancer, type RecordedRequest, startFakeBalancer } from './test-support/fake-balancer.js';
-import { call } from './test-support/http-call.js';
+import { type GatewayProcess, startGatewayProcess } from './test-support/gateway-process.js';
 import { startTestGateway, type TestGateway } from './test-support/start-test-gateway.js';
-
-const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
 
 describe('gateway: only the balancer retries', { timeout: 10_000 }, () => {
   let lb: FakeBalancer;
@@ -69,7 +64,7 @@ describe('gateway: only the balancer retries', { timeout: 10_000 }, () => {
 
 describe('gateway graceful shutdown (SIGTERM on the process)', { timeout: 20_000 }, () => {
   let lb: FakeBalancer;
-  let child: ChildProcess | undefined;
+  let child: GatewayProcess | undefined;
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   const held: ServerResponse[] = [];
   let arrived: () => void = () => {};
@@ -84,55 +79,28 @@ describe('gateway graceful shutdown (SIGTERM on the process)', { timeout: 20_000
   });
   after(async () => {
     agent.destroy();
-    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await child?.kill();
     await lb.close();
   });
 
-  const fetchOver = (url: string, a: Agent | false) =>
-    new Promise<{ status: number; headers: IncomingHttpHeaders }>((resolve, reject) => {
-      get(url, { agent: a }, (res) => {
-        res.resume();
-        res.on('end', () => resolve({ status: res.statusCode as number, headers: res.headers }));
-      }).on('error', reject);
-    });
-
   it('answers the request in flight with Connection: close, refuses new connections, exits 0 within SHUTDOWN_TIMEOUT_MS', async () => {
-    const port = await getFreePort();
-    const base = `http://127.0.0.1:${port}`;
-    child = spawn(process.execPath, ['--import', 'tsx', '--conditions=source', MAIN], {
-      env: {
-        PATH: process.env.PATH ?? '',
-        NODE_ENV: 'test',
-        HOST: '127.0.0.1',
-        LOG_LEVEL: 'warn',
-        GATEWAY_PORT: String(port),
-        LB_URL: lb.url,
-        RATE_LIMIT_ENABLED: 'false',
-        SHUTDOWN_TIMEOUT_MS: '3000',
-      },
-      stdio: ['ignore', 'ignore', 'inherit'],
+    child = await startGatewayProcess({
+      LB_URL: lb.url,
+      RATE_LIMIT_ENABLED: 'false',
+      SHUTDOWN_TIMEOUT_MS: '3000',
     });
-    const exited = once(child, 'exit');
-    for (let i = 0; ; i++) {
-      const up = await fetchOver(`${base}/health`, false).then(
-        (r) => r.status === 200,
-        () => false,
-      );
-      if (up) break;
-      assert.ok(i < 200, 'gateway started');
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    const warm = await fetchOver(`${base}/api/v1/warm`, agent);
+    const base = `http://127.0.0.1:${child.port}`;
+    const warm = await call(`${base}/api/v1/warm`, { agent });
     assert.equal(warm.headers.connection, 'keep-alive');
     const inFlightArrived = new Promise<void>((r) => {
       arrived = r;
     });
-    const inFlight = fetchOver(`${base}/api/v1/slow`, agent); // on the busy keep-alive connection
+    const inFlight = call(`${base}/api/v1/slow`, { agent }); // on the busy keep-alive connection
     await inFlightArrived;
     const stoppedAt = performance.now();
-    child.kill('SIGTERM');
+    const exited = child.stop(10_000); // SIGTERM; SIGKILL only long after the deadline asserted below
     for (let i = 0; ; i++) {
-      const refused = await fetchOver(`${base}/health`, false).then(
+      const refused = await call(`${base}/health`).then(
         () => false,
         (err: Error) => /ECONNREFUSED/.test(err.message),
       );
@@ -144,7 +112,7 @@ describe('gateway graceful shutdown (SIGTERM on the process)', { timeout: 20_000
     const res = await inFlight;
     assert.equal(res.status, 200);
     assert.equal(res.headers.connection, 'close', 'the keep-alive client is told to move on');
-    const [code] = await exited;
+    const { code } = await exited;
     assert.equal(code, 0);
     assert.ok(performance.now() - stoppedAt < 3000, 'exited within the drain deadline');
   });

@@ -1,8 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { deleteRedisPrefix, TEST_REDIS_URL, uniqueRedisPrefix } from '@floodgate/shared/testing/index';
+import {
+  type CallResult,
+  call,
+  deleteRedisPrefix,
+  rawExchange,
+  TEST_REDIS_URL,
+  uniqueRedisPrefix,
+} from '@floodgate/shared/testing/index';
 import { type FakeBalancer, startFakeBalancer } from './test-support/fake-balancer.js';
-import { type CallResult, call, rawExchange } from './test-support/http-call.js';
 import { createSessionFixture, type SessionFixture } from './test-support/session-fixture.js';
 import { startTestGateway, type TestGateway } from './test-support/start-test-gateway.js';
 

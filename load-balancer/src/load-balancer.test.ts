@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type LbStatus, LbStatusAnswer } from '@floodgate/shared/admin-api';
+import { call } from '@floodgate/shared/testing/index';
 import type { LbHealth } from './routes/health-route.js';
-import { call } from './test-support/http-call.js';
 import { type EchoBody, echoHandler, startBackend, type TestBackend } from './test-support/start-backend.js';
 import { startTestLoadBalancer, type TestLoadBalancer } from './test-support/start-test-load-balancer.js';
 

@@ -6,6 +6,6 @@ export * from './http/index.js';
 export * from './logger/index.js';
 export * from './metrics/index.js';
 export * from './postgres/index.js';
-export { runMain, type Stoppable } from './process/run-main.js';
+export * from './process/index.js';
 export * from './redis/index.js';
 export * from './request-id/index.js';

@@ -3,9 +3,10 @@ import { after, before, describe, it } from 'node:test';
 import type { StatusReport } from '@floodgate/cli';
 import { runCli } from '@floodgate/cli/testing/run-cli';
 import { ADMIN_ENDPOINTS, type ApiKey, type CreatedApiKey } from '@floodgate/shared/admin-api';
+import { login } from '@floodgate/shared/testing/index';
 import { FakeBackend } from './helpers/fake-backend.js';
 import { FaultStack } from './helpers/fault-stack.js';
-import { call, login } from './helpers/http.js';
+import { call } from './helpers/http.js';
 import { checkedAnswers } from './helpers/openapi-conformance.js';
 
 // Every CLI command through the real binary against three api-servers, the balancer and a gateway

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type CuttingProxy, startCuttingProxy } from '@floodgate/shared/testing/index';
+import { type CuttingProxy, login, startCuttingProxy } from '@floodgate/shared/testing/index';
 import pg from 'pg';
 import { FaultStack } from './helpers/fault-stack.js';
-import { call, login } from './helpers/http.js';
+import { call } from './helpers/http.js';
 
 interface Created {
   id: number;

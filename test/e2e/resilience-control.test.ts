@@ -8,10 +8,11 @@ import type {
   CircuitBreakerPage,
   DashboardAnswer,
 } from '@floodgate/shared/admin-api';
+import { login } from '@floodgate/shared/testing/index';
 import WebSocket from 'ws';
 import { FakeBackend } from './helpers/fake-backend.js';
 import { FaultStack } from './helpers/fault-stack.js';
-import { call, login } from './helpers/http.js';
+import { call } from './helpers/http.js';
 
 interface Frame {
   type: string;

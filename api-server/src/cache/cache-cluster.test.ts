@@ -1,11 +1,20 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { createTestDatabase, getFreePort, type TestDatabase } from '@floodgate/shared/testing/index';
-import { cacheStats, readYourWritesRounds, waitCoherent, waitUntil } from '../testing/cache-cluster.js';
-import { type RedisProcess, startRedisProcess } from '../testing/redis-process.js';
+import {
+  createTestDatabase,
+  fetchJson,
+  getFreePort,
+  login,
+  runNodeProcess,
+  startNodeProcess,
+  startRedisServer,
+  type TestDatabase,
+  type TestProcess,
+  type TestRedisServer,
+  waitUntil,
+} from '@floodgate/shared/testing/index';
+import { cacheStats, readYourWritesRounds, waitCoherent } from '../testing/cache-cluster.js';
 import { type ApiProcess, startApiProcess } from '../testing/start-api-process.js';
-import { runCli, type ServiceProcess, startServiceProcess } from '../testing/start-service-process.js';
-import { login, request } from '../testing/start-test-api.js';
 
 // Three api-server processes on one database and one Redis of our own (so that it can be frozen
 // and killed): single flight across the cluster, read-your-writes with Redis up, frozen and gone,
@@ -13,14 +22,14 @@ import { login, request } from '../testing/start-test-api.js';
 
 const INTERNAL_TOKEN = 'cluster-internal-token';
 let db: TestDatabase;
-let redis: RedisProcess;
+let redis: TestRedisServer;
 let apis: ApiProcess[] = [];
-const services: ServiceProcess[] = [];
+const services: TestProcess[] = [];
 let urls: string[];
 let token: string;
 
 before(async () => {
-  [db, redis] = await Promise.all([createTestDatabase('cache_cluster'), startRedisProcess()]);
+  [db, redis] = await Promise.all([createTestDatabase('cache_cluster'), startRedisServer()]);
   apis = await Promise.all(
     ['api-a', 'api-b', 'api-c'].map((id) =>
       startApiProcess(id, {
@@ -39,7 +48,7 @@ before(async () => {
 after(async () => {
   await Promise.all(services.map((s) => s.stop()));
   await Promise.all(apis.map((a) => a.stop()));
-  await redis?.stop();
+  await redis?.close();
   await db?.drop();
 });
 
@@ -53,7 +62,11 @@ const totalLoads = async () => {
 };
 
 async function createResource(name: string): Promise<number> {
-  const res = await request(A(), 'POST', '/api/v1/resources', { token, body: { name, type: 'cache-test' } });
+  const res = await fetchJson(`${A()}/api/v1/resources`, {
+    method: 'POST',
+    token,
+    body: { name, type: 'cache-test' },
+  });
   assert.equal(res.status, 201);
   return res.body.id as number;
 }
@@ -63,7 +76,7 @@ describe('a cluster of three api-servers with Redis', () => {
     const id = await createResource('cold');
     const before = await totalLoads();
     const reads = await Promise.all(
-      Array.from({ length: 200 }, (_, i) => request(urls[i % 3] as string, 'GET', `/api/v1/resources/${id}`)),
+      Array.from({ length: 200 }, (_, i) => fetchJson(`${urls[i % 3] as string}/api/v1/resources/${id}`)),
     );
     assert.ok(
       reads.every((r) => r.status === 200 && r.body.name === 'cold'),
@@ -93,20 +106,23 @@ describe('a cluster of three api-servers with Redis', () => {
   test('creates and deletes are seen by every instance at once (resource and list pages)', async () => {
     for (let i = 0; i < 20; i++) {
       // Warm the list page and the (missing) id everywhere first.
-      await Promise.all([B(), C()].map((u) => request(u, 'GET', '/api/v1/resources?limit=100')));
+      await Promise.all([B(), C()].map((u) => fetchJson(`${u}/api/v1/resources?limit=100`)));
       const id = await createResource(`made-${i}`);
       for (const u of [B(), C()]) {
-        const list = await request(u, 'GET', '/api/v1/resources?limit=100');
+        const list = await fetchJson(`${u}/api/v1/resources?limit=100`);
         assert.ok(
           list.body.data.some((x: { id: number }) => x.id === id),
           `list on ${u} includes ${id}`,
         );
-        assert.equal((await request(u, 'GET', `/api/v1/resources/${id}`)).status, 200);
+        assert.equal((await fetchJson(`${u}/api/v1/resources/${id}`)).status, 200);
       }
-      assert.equal((await request(A(), 'DELETE', `/api/v1/resources/${id}`, { token })).status, 204);
+      assert.equal(
+        (await fetchJson(`${A()}/api/v1/resources/${id}`, { method: 'DELETE', token })).status,
+        204,
+      );
       for (const u of [B(), C()]) {
-        assert.equal((await request(u, 'GET', `/api/v1/resources/${id}`)).status, 404);
-        const list = await request(u, 'GET', '/api/v1/resources?limit=100');
+        assert.equal((await fetchJson(`${u}/api/v1/resources/${id}`)).status, 404);
+        const list = await fetchJson(`${u}/api/v1/resources?limit=100`);
         assert.ok(!list.body.data.some((x: { id: number }) => x.id === id), `list on ${u} dropped ${id}`);
       }
     }
@@ -114,59 +130,66 @@ describe('a cluster of three api-servers with Redis', () => {
 
   test('internal clear empties L1 and L2 on every instance', async () => {
     const id = await createResource('to-clear');
-    for (const u of urls) await request(u, 'GET', `/api/v1/resources/${id}`);
+    for (const u of urls) await fetchJson(`${u}/api/v1/resources/${id}`);
     for (const u of urls) assert.ok((await stats(u)).l1.entries > 0);
-    const denied = await request(A(), 'POST', '/internal/cache/clear', { body: {} });
+    const denied = await fetchJson(`${A()}/internal/cache/clear`, { method: 'POST', body: {} });
     assert.equal(denied.status, 401, 'the internal token is required');
     for (const u of urls) {
-      const res = await request(u, 'POST', '/internal/cache/clear', { token: INTERNAL_TOKEN, body: {} });
+      const res = await fetchJson(`${u}/internal/cache/clear`, {
+        method: 'POST',
+        token: INTERNAL_TOKEN,
+        body: {},
+      });
       assert.equal(res.status, 200);
       assert.equal(res.body.data.cleared.l2.result, 'new_namespace');
     }
     for (const u of urls) assert.equal((await stats(u)).l1.entries, 0);
     await waitCoherent(urls, { l2: true, token: INTERNAL_TOKEN });
-    const read = await request(B(), 'GET', `/api/v1/resources/${id}`);
+    const read = await fetchJson(`${B()}/api/v1/resources/${id}`);
     assert.equal(read.headers.get('x-cache'), 'MISS', 'nothing left in L2 either');
   });
 
   test('clear through the gateway admin API and the CLI empties L1 and L2 on every instance', async () => {
     const [lbPort, gwPort] = [await getFreePort(), await getFreePort()];
-    const lb = await startServiceProcess(
-      'load-balancer',
-      { LB_PORT: String(lbPort), API_SERVERS: urls.join(',') },
-      `http://127.0.0.1:${lbPort}/health`,
-    );
+    const common = { NODE_ENV: 'test', HOST: '127.0.0.1', LOG_LEVEL: 'warn' };
+    const lb = startNodeProcess('load-balancer/src/main.ts', {
+      env: { ...common, LB_PORT: String(lbPort), API_SERVERS: urls.join(',') },
+    });
     services.push(lb);
-    const gw = await startServiceProcess(
-      'gateway',
-      {
+    const gw = startNodeProcess('gateway/src/main.ts', {
+      env: {
+        ...common,
         GATEWAY_PORT: String(gwPort),
         LB_URL: `http://127.0.0.1:${lbPort}`,
         DATABASE_URL: db.url,
         REDIS_URL: redis.url,
         INTERNAL_TOKEN,
       },
-      `http://127.0.0.1:${gwPort}/health`,
-    );
+    });
     services.push(gw);
     const gateway = `http://127.0.0.1:${gwPort}`;
+    await Promise.all([
+      lb.waitForHttp(`http://127.0.0.1:${lbPort}/health`),
+      gw.waitForHttp(`${gateway}/health`),
+    ]);
     const adminToken = await login(gateway, 'admin@example.com', 'admin123');
     const id = await createResource('cleared-everywhere');
     const warm = async () => {
       for (const u of urls) {
-        await request(u, 'GET', `/api/v1/resources/${id}`);
-        assert.equal((await request(u, 'GET', `/api/v1/resources/${id}`)).headers.get('x-cache'), 'HIT-L1');
+        await fetchJson(`${u}/api/v1/resources/${id}`);
+        assert.equal((await fetchJson(`${u}/api/v1/resources/${id}`)).headers.get('x-cache'), 'HIT-L1');
       }
     };
     const assertEmpty = async (how: string) => {
       for (const u of urls) assert.equal((await stats(u)).l1.entries, 0, `${how}: L1 of ${u}`);
       await waitCoherent(urls, { l2: true, token: INTERNAL_TOKEN });
-      const read = await request(C(), 'GET', `/api/v1/resources/${id}`);
+      const read = await fetchJson(`${C()}/api/v1/resources/${id}`);
       assert.equal(read.headers.get('x-cache'), 'MISS', `${how}: nothing left in L2`);
     };
 
     await warm();
-    const viaApi = await request(gateway, 'POST', '/api/v1/admin/cache/clear', {
+    const viaApi = await fetchJson(`${gateway}/api/v1/admin/cache/clear`, {
+      method: 'POST',
       token: adminToken,
       body: {},
     });
@@ -179,15 +202,16 @@ describe('a cluster of three api-servers with Redis', () => {
     await assertEmpty('admin API');
 
     await warm();
-    const viaCli = await runCli(['cache', 'clear', '--url', gateway, '--token', adminToken]);
-    assert.equal(viaCli.code, 0, viaCli.err);
-    assert.match(viaCli.out, /^cleared everything\n/);
+    const cli = (args: string[]) => runNodeProcess('cli/src/main.ts', args);
+    const viaCli = await cli(['cache', 'clear', '--url', gateway, '--token', adminToken]);
+    assert.equal(viaCli.code, 0, viaCli.stderr);
+    assert.match(viaCli.stdout, /^cleared everything\n/);
     await assertEmpty('CLI');
 
-    const cliStats = await runCli(['cache', 'stats', '--url', gateway, '--token', adminToken, '--json']);
-    assert.equal(cliStats.code, 0, cliStats.err);
+    const cliStats = await cli(['cache', 'stats', '--url', gateway, '--token', adminToken, '--json']);
+    assert.equal(cliStats.code, 0, cliStats.stderr);
     assert.deepEqual(
-      JSON.parse(cliStats.out).instances.map((i: { ok: boolean }) => i.ok),
+      JSON.parse(cliStats.stdout).instances.map((i: { ok: boolean }) => i.ok),
       [true, true, true],
     );
   });
@@ -195,14 +219,14 @@ describe('a cluster of three api-servers with Redis', () => {
   test('Redis frozen: no request slower than the bound, no errors, still coherent', async () => {
     const id = await createResource('frozen');
     const others = await Promise.all([createResource('f1'), createResource('f2'), createResource('f3')]);
-    for (const u of urls) await request(u, 'GET', `/api/v1/resources/${id}`);
+    for (const u of urls) await fetchJson(`${u}/api/v1/resources/${id}`);
     redis.freeze();
     try {
       let slowest = 0;
       const seen: Record<string, number> = {};
       const timed = async (method: string, u: string, path: string, body?: unknown) => {
         const t0 = performance.now();
-        const res = await request(u, method, path, body ? { token, body } : {});
+        const res = await fetchJson(`${u}${path}`, { method, ...(body ? { token, body } : {}) });
         slowest = Math.max(slowest, performance.now() - t0);
         const x = res.headers.get('x-cache');
         if (x) seen[x] = (seen[x] ?? 0) + 1;
@@ -228,7 +252,7 @@ describe('a cluster of three api-servers with Redis', () => {
   });
 
   test('Redis gone: 500 read-your-writes rounds still see no stale read, L1 keeps serving', async () => {
-    await redis.stop();
+    await redis.kill();
     await waitUntil('L2 unavailable everywhere', async () =>
       (await Promise.all(urls.map(stats))).every((s) => !s.l2.available),
     );
@@ -243,7 +267,7 @@ describe('a cluster of three api-servers with Redis', () => {
     });
     assert.deepEqual(r.stale, []);
     assert.ok((r.warm['HIT-L1'] ?? 0) > 900, `warm reads: ${JSON.stringify(r.warm)}`);
-    for (const a of apis) assert.equal(a.child.exitCode, null, 'no process exited');
+    for (const a of apis) assert.equal(a.hasExited(), false, 'no process exited');
   });
 
   test('an instance that stops gracefully announces it: writes elsewhere do not wait out its lease', async () => {
@@ -252,7 +276,8 @@ describe('a cluster of three api-servers with Redis', () => {
     const before = await waits();
     await apis[2]?.stop();
     const t0 = performance.now();
-    const res = await request(A(), 'PATCH', `/api/v1/resources/${id}`, {
+    const res = await fetchJson(`${A()}/api/v1/resources/${id}`, {
+      method: 'PATCH',
       token,
       body: { name: 'after-stop' },
     });

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { cacheStats, readYourWritesRounds, waitUntil } from '../testing/cache-cluster.js';
+import { fetchJson, login, waitUntil } from '@floodgate/shared/testing/index';
+import { cacheStats, readYourWritesRounds } from '../testing/cache-cluster.js';
 import { type ApiProcess, startApiProcess } from '../testing/start-api-process.js';
 import { startPgliteProcess } from '../testing/start-pglite-process.js';
-import { login, request } from '../testing/start-test-api.js';
 
 // Embedded mode: three api-server processes on PGlite served over the wire, no Redis. PGlite
 // delivers NOTIFY only to the sending connection, so there is no bus: every instance must notice
@@ -38,7 +38,11 @@ test('embedded (PGlite, no Redis): 500 updates through A read back through B and
     assert.equal(s.coherence.leaseValid, false);
   }
   const token = await login(a);
-  const created = await request(a, 'POST', '/api/v1/resources', { token, body: { name: 'e', type: 't' } });
+  const created = await fetchJson(`${a}/api/v1/resources`, {
+    method: 'POST',
+    token,
+    body: { name: 'e', type: 't' },
+  });
   assert.equal(created.status, 201);
   const r = await readYourWritesRounds({
     writer: a,

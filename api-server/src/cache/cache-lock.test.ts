@@ -4,13 +4,16 @@ import { createRedisClient, type Redis } from '@floodgate/shared';
 import {
   createCaptureLogger,
   deleteRedisPrefix,
+  fetchJson,
+  startTcpProxy,
+  type TcpProxy,
   TEST_REDIS_URL,
   uniqueRedisPrefix,
+  waitUntil,
 } from '@floodgate/shared/testing/index';
-import { cacheStats, waitUntil } from '../testing/cache-cluster.js';
+import { cacheStats } from '../testing/cache-cluster.js';
 import { type ApiProcess, startApiProcess } from '../testing/start-api-process.js';
-import { request, startTestApi, type TestApi } from '../testing/start-test-api.js';
-import { startTcpProxy, type TcpProxy } from '../testing/tcp-proxy.js';
+import { startTestApi, type TestApi } from '../testing/start-test-api.js';
 
 // Instance A (its own process) takes the cluster load lock for a key and is killed while its
 // PostgreSQL load hangs; instance B must not wait for the dead holder longer than the bound.
@@ -63,14 +66,16 @@ test('a lock holder killed mid-load: waiters load themselves within the lock-wai
   const lockKey = `${prefix}cache:l:resource:3`;
   proxy.setMode('hang');
   // A's lease outlives the stall by up to a lease: it reads L2, misses, takes the lock, then hangs.
-  const pending = request(a.baseUrl, 'GET', '/api/v1/resources/3').catch(() => null);
-  await waitUntil('A holds the load lock', async () => (await redis.exists(lockKey)) === 1, 2000);
+  const pending = fetchJson(`${a.baseUrl}/api/v1/resources/3`).catch(() => null);
+  await waitUntil('A holds the load lock', async () => (await redis.exists(lockKey)) === 1, {
+    timeoutMs: 2000,
+  });
   await a.kill();
   void pending;
   assert.equal(await redis.exists(lockKey), 1, 'the dead holder left its lock behind');
 
   const t0 = performance.now();
-  const res = await request(b.baseUrl, 'GET', '/api/v1/resources/3');
+  const res = await fetchJson(`${b.baseUrl}/api/v1/resources/3`);
   const ms = performance.now() - t0;
   assert.equal(res.status, 200);
   assert.equal(res.body.id, 3);

@@ -3,10 +3,16 @@ import { get as httpGet, type IncomingMessage } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { CacheClearResultAnswer, CacheInstanceStats } from '@floodgate/shared/admin-api';
-import { deleteRedisPrefix, TEST_REDIS_URL, uniqueRedisPrefix } from '@floodgate/shared/testing/index';
+import {
+  deleteRedisPrefix,
+  fetchJson,
+  login,
+  TEST_REDIS_URL,
+  uniqueRedisPrefix,
+} from '@floodgate/shared/testing/index';
 import { createInternalAuth } from '../http/internal-auth.js';
 import { cacheStats, waitCoherent } from '../testing/cache-cluster.js';
-import { login, request, startTestApi, type TestApi } from '../testing/start-test-api.js';
+import { startTestApi, type TestApi } from '../testing/start-test-api.js';
 import { negotiateEncoding } from './compression.js';
 
 // Two in-process api-servers on one database and the shared Redis (own key prefix): what a client
@@ -44,7 +50,7 @@ after(async () => {
 });
 
 const get = (api: TestApi, path: string, headers?: Record<string, string>) =>
-  request(api.baseUrl, 'GET', path, { headers });
+  fetchJson(`${api.baseUrl}${path}`, { headers });
 
 describe('X-Cache', () => {
   test('MISS, then HIT-L1 here, HIT-L2 on the other instance; list pages too', async () => {
@@ -73,7 +79,8 @@ describe('X-Cache', () => {
 
 describe('compression', () => {
   test('a body of 1 KiB or more is brotli or gzip as accepted, with vary; identity otherwise', async () => {
-    const big = await request(one.baseUrl, 'POST', '/api/v1/resources', {
+    const big = await fetchJson(`${one.baseUrl}/api/v1/resources`, {
+      method: 'POST',
       token,
       body: { name: 'big', type: 't', data: { text: 'lorem ipsum '.repeat(200) } },
     });
@@ -92,7 +99,7 @@ describe('compression', () => {
     const json = JSON.parse(plain.bytes.toString('utf8'));
     assert.equal(json.name, 'big');
 
-    const viaUndici = await request(one.baseUrl, 'GET', path, { headers: { 'accept-encoding': 'br' } });
+    const viaUndici = await fetchJson(`${one.baseUrl}${path}`, { headers: { 'accept-encoding': 'br' } });
     assert.equal(viaUndici.headers.get('content-encoding'), 'br');
     assert.deepEqual(viaUndici.body, json, 'decodes to the same JSON');
     assert.ok(Number(viaUndici.headers.get('content-length')) < plain.bytes.length / 2, 'brotli shrinks it');
@@ -107,7 +114,7 @@ describe('compression', () => {
       assert.equal(res.headers['content-encoding'], expected, accept);
       assert.deepEqual(JSON.parse(decode(body).toString('utf8')), json, accept);
     }
-    const small = await request(one.baseUrl, 'GET', '/api/v1/resources/1', {
+    const small = await fetchJson(`${one.baseUrl}/api/v1/resources/1`, {
       headers: { 'accept-encoding': 'br' },
     });
     assert.equal(small.headers.get('content-encoding'), null, 'small bodies are sent as they are');
@@ -166,7 +173,8 @@ describe('stats, metrics and control', () => {
   });
 
   test('clear one key, a prefix, or everything (L1 here and L2)', async () => {
-    const clear = (body: unknown) => request(one.baseUrl, 'POST', '/internal/cache/clear', { body });
+    const clear = (body: unknown) =>
+      fetchJson(`${one.baseUrl}/internal/cache/clear`, { method: 'POST', body });
     await clear({});
     for (const id of [1, 2]) {
       assert.equal((await get(one, `/api/v1/resources/${id}`)).headers.get('x-cache'), 'MISS');

@@ -2,10 +2,17 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { runMigrations, seedDevData } from '@floodgate/database';
 import { createPgPool } from '@floodgate/shared';
-import { createCaptureLogger, createTestDatabase, type TestDatabase } from '@floodgate/shared/testing/index';
-import { cacheStats, waitUntil } from '../testing/cache-cluster.js';
-import { request, startTestApi, type TestApi } from '../testing/start-test-api.js';
-import { startTcpProxy, type TcpProxy } from '../testing/tcp-proxy.js';
+import {
+  createCaptureLogger,
+  createTestDatabase,
+  fetchJson,
+  startTcpProxy,
+  type TcpProxy,
+  type TestDatabase,
+  waitUntil,
+} from '@floodgate/shared/testing/index';
+import { cacheStats } from '../testing/cache-cluster.js';
+import { startTestApi, type TestApi } from '../testing/start-test-api.js';
 
 // Stale-if-error: the api-server reaches PostgreSQL through a proxy this test cuts and stalls.
 
@@ -52,7 +59,7 @@ after(async () => {
   await db?.drop();
 });
 
-const get = (path: string) => request(api.baseUrl, 'GET', path);
+const get = (path: string) => fetchJson(`${api.baseUrl}${path}`);
 
 test('PostgreSQL cut or stalled: stale copies within the grace, then 503s; service returns with PostgreSQL', async () => {
   const warm = await get('/api/v1/resources/1');

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { createLogger, FakeClock } from '@floodgate/shared';
+import { fetchJson } from '@floodgate/shared/testing/index';
 import { Registry } from 'prom-client';
-import { request, startTestApi } from '../testing/start-test-api.js';
+import { startTestApi } from '../testing/start-test-api.js';
 import { ExternalBreaker } from './external-breaker.js';
 import { createFlakyDependency } from './flaky-dependency.js';
 
@@ -121,14 +122,14 @@ describe('GET /api/v1/external', () => {
       deps: { random: () => random },
     });
     try {
-      const live = await request(api.baseUrl, 'GET', '/api/v1/external');
+      const live = await fetchJson(`${api.baseUrl}/api/v1/external`);
       assert.equal(live.status, 200);
       assert.equal(live.body.source, 'live');
       assert.equal(live.headers.get('x-fallback'), null);
 
       random = 0; // every call fails from now on
       for (const expected of ['error', 'error', 'circuit_open']) {
-        const res = await request(api.baseUrl, 'GET', '/api/v1/external');
+        const res = await fetchJson(`${api.baseUrl}/api/v1/external`);
         assert.equal(res.status, 200);
         assert.deepEqual(res.body, { data: null, source: 'fallback', reason: expected });
         assert.equal(res.headers.get('x-fallback'), 'true');

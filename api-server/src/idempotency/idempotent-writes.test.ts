@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { FakeClock } from '@floodgate/shared';
-import { createCaptureLogger } from '@floodgate/shared/testing/index';
-import { waitUntil } from '../testing/cache-cluster.js';
-import { login, request, startTestApi, type TestApi } from '../testing/start-test-api.js';
+import { createCaptureLogger, fetchJson, login, waitUntil } from '@floodgate/shared/testing/index';
+import { startTestApi, type TestApi } from '../testing/start-test-api.js';
 import { IdempotencyPurger } from './idempotency-purger.js';
 
 let api: TestApi;
@@ -15,12 +14,13 @@ before(async () => {
   api = await startTestApi();
   userToken = await login(api.baseUrl);
   adminToken = await login(api.baseUrl, 'admin@example.com', 'admin123');
-  userId = (await request(api.baseUrl, 'GET', '/api/v1/me', { token: userToken })).body.user.id;
+  userId = (await fetchJson(`${api.baseUrl}/api/v1/me`, { token: userToken })).body.user.id;
 });
 after(() => api.close());
 
 const post = (key: string | null, body: unknown, token = userToken) =>
-  request(api.baseUrl, 'POST', '/api/v1/resources', {
+  fetchJson(`${api.baseUrl}/api/v1/resources`, {
+    method: 'POST',
     token,
     body,
     headers: key === null ? {} : { 'idempotency-key': key },
@@ -84,7 +84,8 @@ describe('Idempotency-Key on POST /api/v1/resources', () => {
     const other = await post('key-reused', { name: 'idem-reused-2', type: 'idem' });
     assert.equal(other.status, 422);
     assert.equal(other.body.error.code, 'IDEMPOTENCY_KEY_REUSED');
-    const patch = await request(api.baseUrl, 'PATCH', `/api/v1/resources/${created.body.id}`, {
+    const patch = await fetchJson(`${api.baseUrl}/api/v1/resources/${created.body.id}`, {
+      method: 'PATCH',
       token: userToken,
       body: { name: 'idem-reused' },
       headers: { 'idempotency-key': 'key-reused' },
@@ -140,7 +141,8 @@ describe('Idempotency-Key on PATCH /api/v1/resources/:id', () => {
     const created = await post(null, { name: 'idem-patch', type: 'idem' });
     const path = `/api/v1/resources/${created.body.id}`;
     const patch = () =>
-      request(api.baseUrl, 'PATCH', path, {
+      fetchJson(`${api.baseUrl}${path}`, {
+        method: 'PATCH',
         token: userToken,
         body: { data: { step: 1 } },
         headers: { 'idempotency-key': '"patch-once"' },
@@ -151,11 +153,12 @@ describe('Idempotency-Key on PATCH /api/v1/resources/:id', () => {
     assert.equal(first.body.version, 2);
     assert.deepEqual(again.body, first.body);
     assert.equal(again.headers.get('idempotent-replayed'), 'true');
-    assert.equal((await request(api.baseUrl, 'GET', path)).body.version, 2);
+    assert.equal((await fetchJson(`${api.baseUrl}${path}`)).body.version, 2);
   });
 
   test('a PATCH of a missing resource is 404 and leaves the key unused', async () => {
-    const res = await request(api.baseUrl, 'PATCH', '/api/v1/resources/999999', {
+    const res = await fetchJson(`${api.baseUrl}/api/v1/resources/999999`, {
+      method: 'PATCH',
       token: userToken,
       body: { name: 'x' },
       headers: { 'idempotency-key': 'patch-missing' },

@@ -1,26 +1,13 @@
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import { Agent, get, type IncomingHttpHeaders } from 'node:http';
+import { Agent } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { createTestDatabase, type TestDatabase } from '@floodgate/shared/testing/index';
+import { call, createTestDatabase, type TestDatabase } from '@floodgate/shared/testing/index';
 import { type ApiProcess, startApiProcess } from '../testing/start-api-process.js';
 
 const DELAY_MS = 800;
 const TIMEOUT_MS = 3000;
 /** GET /api/v1/external takes this long (the simulated dependency's latency). */
 const SLOW_MS = 1200;
-
-function fetchOver(url: string, agent: Agent | false) {
-  return new Promise<{ status: number; headers: IncomingHttpHeaders; body: string }>((resolve, reject) => {
-    get(url, { agent }, (res) => {
-      let body = '';
-      res.on('data', (c) => {
-        body += c;
-      });
-      res.on('end', () => resolve({ status: res.statusCode as number, headers: res.headers, body }));
-    }).on('error', reject);
-  });
-}
 
 describe('api-server graceful stop (SIGTERM on the process)', { timeout: 30_000 }, () => {
   let db: TestDatabase;
@@ -48,39 +35,39 @@ describe('api-server graceful stop (SIGTERM on the process)', { timeout: 30_000 
   });
 
   it('turns readiness to 503 SHUTTING_DOWN first, keeps serving for the delay, then drains and exits 0', async () => {
-    const ready = await fetchOver(`${api.baseUrl}/health/ready`, agent);
+    const ready = await call(`${api.baseUrl}/health/ready`, { agent });
     assert.equal(ready.status, 200);
     assert.equal(ready.headers.connection, 'keep-alive');
-    const exited = once(api.child, 'exit');
     const stoppedAt = performance.now();
-    api.child.kill('SIGTERM');
+    // SIGTERM; the SIGKILL fallback comes only well after the deadline asserted below.
+    const exited = api.stop(2 * (DELAY_MS + TIMEOUT_MS));
 
     // The balancers' probe sees the explicit signal at once (they mark the instance down on it).
-    let probe = await fetchOver(`${api.baseUrl}/health/ready`, false);
+    let probe = await call(`${api.baseUrl}/health/ready`);
     while (probe.status === 200 && performance.now() - stoppedAt < DELAY_MS / 2) {
-      probe = await fetchOver(`${api.baseUrl}/health/ready`, false);
+      probe = await call(`${api.baseUrl}/health/ready`);
     }
     assert.equal(probe.status, 503);
-    assert.equal((JSON.parse(probe.body) as { error: { code: string } }).error.code, 'SHUTTING_DOWN');
+    assert.equal(probe.json<{ error: { code: string } }>().error.code, 'SHUTTING_DOWN');
     assert.equal(probe.headers.connection, 'close');
 
     // During the delay requests are still served (a balancer may not have probed yet), each one
     // telling its keep-alive client to reconnect.
-    const during = await fetchOver(`${api.baseUrl}/api/v1/status`, agent);
+    const during = await call(`${api.baseUrl}/api/v1/status`, { agent });
     assert.ok(performance.now() - stoppedAt < DELAY_MS, 'answered within the delay');
     assert.equal(during.status, 200);
     assert.equal(during.headers.connection, 'close');
-    const slow = fetchOver(`${api.baseUrl}/api/v1/external`, false);
+    const slow = call(`${api.baseUrl}/api/v1/external`);
 
     // After the delay: no new connections; the request in flight is still answered.
     await new Promise((r) => setTimeout(r, DELAY_MS + 200 - (performance.now() - stoppedAt)));
-    await assert.rejects(fetchOver(`${api.baseUrl}/api/v1/status`, false), /ECONNREFUSED/);
+    await assert.rejects(call(`${api.baseUrl}/api/v1/status`), /ECONNREFUSED/);
     const answered = await slow;
     assert.equal(answered.status, 200);
-    assert.equal((JSON.parse(answered.body) as { source: string }).source, 'live');
+    assert.equal(answered.json<{ source: string }>().source, 'live');
     assert.equal(answered.headers.connection, 'close');
 
-    const [code] = await exited;
+    const { code } = await exited;
     const tookMs = performance.now() - stoppedAt;
     assert.equal(code, 0);
     assert.ok(tookMs >= SLOW_MS, 'waited for the request in flight');

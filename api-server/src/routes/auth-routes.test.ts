@@ -2,14 +2,21 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { hashPassword, hashSessionToken, UserRepository } from '@floodgate/database';
 import { Channels, createLogger, createRedisClient, RedisEventBus } from '@floodgate/shared';
-import { deleteRedisPrefix, TEST_REDIS_URL, uniqueRedisPrefix } from '@floodgate/shared/testing/index';
-import { waitUntil } from '../testing/cache-cluster.js';
-import { login, request, startTestApi, type TestApi } from '../testing/start-test-api.js';
+import {
+  deleteRedisPrefix,
+  type FetchJsonOptions,
+  fetchJson,
+  login,
+  TEST_REDIS_URL,
+  uniqueRedisPrefix,
+  waitUntil,
+} from '@floodgate/shared/testing/index';
+import { startTestApi, type TestApi } from '../testing/start-test-api.js';
 
 const prefix = uniqueRedisPrefix('api-auth');
 let api: TestApi;
-const call = (method: string, path: string, options?: Parameters<typeof request>[3]) =>
-  request(api.baseUrl, method, path, options);
+const call = (method: string, path: string, options?: FetchJsonOptions) =>
+  fetchJson(`${api.baseUrl}${path}`, { method: method, ...options });
 
 before(async () => {
   api = await startTestApi({ env: { REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: prefix } });

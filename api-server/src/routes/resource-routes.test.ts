@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { login, request, startTestApi, type TestApi } from '../testing/start-test-api.js';
+import { type FetchJsonOptions, fetchJson, login } from '@floodgate/shared/testing/index';
+import { startTestApi, type TestApi } from '../testing/start-test-api.js';
 
 let api: TestApi;
 let token: string;
-const call = (method: string, path: string, options?: Parameters<typeof request>[3]) =>
-  request(api.baseUrl, method, path, options);
+const call = (method: string, path: string, options?: FetchJsonOptions) =>
+  fetchJson(`${api.baseUrl}${path}`, { method, ...options });
 
 before(async () => {
   api = await startTestApi({ env: { BODY_LIMIT_BYTES: '2048' } });

@@ -1,26 +1,11 @@
 import assert from 'node:assert/strict';
-import { type JsonBody, request } from './start-test-api.js';
+import { fetchJson, type JsonBody, waitUntil } from '@floodgate/shared/testing/index';
 
 /** GET /internal/cache of one instance (its `data`). */
 export async function cacheStats(baseUrl: string, token?: string): Promise<JsonBody> {
-  const res = await request(baseUrl, 'GET', '/internal/cache', { token });
+  const res = await fetchJson(`${baseUrl}/internal/cache`, { token });
   assert.equal(res.status, 200, JSON.stringify(res.body));
   return res.body.data;
-}
-
-/** Polls `check` every 20 ms until it holds; fails after `timeoutMs`. */
-export async function waitUntil(
-  what: string | (() => string),
-  check: () => Promise<boolean> | boolean,
-  timeoutMs = 10_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) {
-      assert.fail(`timed out waiting for: ${typeof what === 'string' ? what : what()}`);
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 /** Every instance holds a lease, hears the others, and (when `l2`) reads L2. */
@@ -37,7 +22,7 @@ export function waitCoherent(urls: string[], options: { l2: boolean; token?: str
           s.coherence.leaseValid && s.coherence.members >= urls.length - 1 && (!options.l2 || s.l2.trusted),
       );
     },
-    15_000,
+    { timeoutMs: 15_000 },
   );
 }
 
@@ -71,14 +56,14 @@ export async function readYourWritesRounds(options: {
   const path = `/api/v1/resources/${id}`;
   for (let i = 0; i < options.rounds; i++) {
     if (options.warm !== false) {
-      for (const r of await Promise.all(readers.map((u) => request(u, 'GET', path)))) {
+      for (const r of await Promise.all(readers.map((u) => fetchJson(`${u}${path}`)))) {
         count(result.warm, r.headers.get('x-cache') ?? 'none');
       }
     }
     const name = `${options.label}-${i}`;
-    const put = await request(writer, 'PATCH', path, { token, body: { name } });
+    const put = await fetchJson(`${writer}${path}`, { method: 'PATCH', token, body: { name } });
     assert.equal(put.status, 200, JSON.stringify(put.body));
-    const reads = await Promise.all(readers.map((u) => request(u, 'GET', path)));
+    const reads = await Promise.all(readers.map((u) => fetchJson(`${u}${path}`)));
     reads.forEach((r, k) => {
       count(result.after, r.headers.get('x-cache') ?? 'none');
       if (r.status !== 200 || r.body?.name !== name) {

@@ -56,34 +56,3 @@ export async function startTestApi(
     },
   };
 }
-
-/** A parsed JSON response body, inspected freely by assertions. */
-// biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary response shapes and assert on them
-export type JsonBody = any;
-
-/** JSON request helper: returns status, headers and the parsed body (null when empty). */
-export async function request(
-  baseUrl: string,
-  method: string,
-  path: string,
-  options: { body?: unknown; rawBody?: string; token?: string; headers?: Record<string, string> } = {},
-): Promise<{ status: number; headers: Headers; body: JsonBody }> {
-  const headers: Record<string, string> = { ...options.headers };
-  if (options.token) headers.authorization = `Bearer ${options.token}`;
-  let body: string | undefined = options.rawBody;
-  if (options.body !== undefined) body = JSON.stringify(options.body);
-  if (body !== undefined) headers['content-type'] ??= 'application/json';
-  const res = await fetch(baseUrl + path, { method, headers, body });
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null };
-}
-
-export async function login(
-  baseUrl: string,
-  email = 'user@example.com',
-  password = 'user123',
-): Promise<string> {
-  const res = await request(baseUrl, 'POST', '/api/v1/auth/login', { body: { email, password } });
-  if (res.status !== 200) throw new Error(`login failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body.token as string;
-}

@@ -1,25 +1,21 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import {
   createTestDatabase,
   deleteRedisPrefix,
   getFreePort,
+  startNodeProcess,
   TEST_REDIS_URL,
   type TestDatabase,
+  type TestProcess,
   uniqueRedisPrefix,
 } from '@floodgate/shared/testing/index';
 import { redactUrl } from '../infra/redact-url.js';
 import { probeHttp } from '../supervisor/probe-http.js';
 
-const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url));
-
 let db: TestDatabase;
 let prefix: string;
-let proc: ChildProcess | undefined;
+let proc: TestProcess | undefined;
 
 before(async () => {
   db = await createTestDatabase('cli_up');
@@ -27,9 +23,7 @@ before(async () => {
 });
 
 after(async () => {
-  if (proc && proc.exitCode === null) {
-    proc.kill('SIGKILL'); // only if the test failed half way; the supervisor's children follow it
-  }
+  await proc?.kill(); // only matters if the test failed half way; the supervisor's children follow it
   await db.drop();
   await deleteRedisPrefix(prefix);
 });
@@ -44,13 +38,8 @@ describe('floodgate up', () => {
       getFreePort(),
       getFreePort(),
     ]);
-    proc = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        '--conditions=source',
-        MAIN,
+    proc = startNodeProcess('cli/src/main.ts', {
+      args: [
         'up',
         '--gateway-port',
         String(gateway),
@@ -59,31 +48,16 @@ describe('floodgate up', () => {
         '--api-ports',
         `${api1},${api2}`,
       ],
-      {
-        env: {
-          ...process.env,
-          DATABASE_URL: db.url,
-          REDIS_URL: TEST_REDIS_URL,
-          REDIS_KEY_PREFIX: prefix,
-          NODE_ENV: 'development',
-          LOG_LEVEL: 'warn',
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        DATABASE_URL: db.url,
+        REDIS_URL: TEST_REDIS_URL,
+        REDIS_KEY_PREFIX: prefix,
+        NODE_ENV: 'development',
+        LOG_LEVEL: 'warn',
       },
-    );
-    const lines: string[] = [];
-    let stderr = '';
-    proc.stderr?.on('data', (d) => (stderr += d));
-    const ready = new Promise<void>((resolve, reject) => {
-      createInterface({ input: proc!.stdout! }).on('line', (line) => {
-        lines.push(line);
-        if (line.startsWith('ready in ')) resolve();
-      });
-      proc!.once('exit', (code) =>
-        reject(new Error(`exited early (${code}): ${stderr}\n${lines.join('\n')}`)),
-      );
     });
-    await ready;
+    await proc.waitForOutput(/^ready in /m, 45_000);
+    const lines = proc.output().split('\n');
 
     assert.equal(lines[0], `PostgreSQL:    configured: ${redactUrl(db.url)} (from DATABASE_URL)`);
     assert.equal(
@@ -112,11 +86,9 @@ describe('floodgate up', () => {
     const body = (await res.json()) as { instanceId?: string };
     assert.ok(body.instanceId === 'api-1' || body.instanceId === 'api-2', JSON.stringify(body));
 
-    const exited = once(proc, 'exit');
-    proc.kill('SIGTERM');
-    const [code] = await exited;
-    assert.equal(code, 0, stderr);
-    assert.ok(lines.includes('[supervisor] all processes stopped'));
+    const { code } = await proc.stop(10_000);
+    assert.equal(code, 0, proc.output());
+    assert.ok(proc.output().split('\n').includes('[supervisor] all processes stopped'));
     for (const port of [gateway, lb, api1, api2]) {
       assert.equal(await probeHttp(`http://127.0.0.1:${port}/health`, 1000), null, `port ${port} is closed`);
     }

@@ -23,7 +23,7 @@ describe('createStackSpecs', () => {
     assert.equal(lb.args.at(-1), '/repo/load-balancer/src/main.ts');
     assert.equal(gw.args.at(-1), '/repo/gateway/src/main.ts');
     assert.ok(
-      api1.args.some((a) => a.endsWith('/supervisor/parent-watchdog.ts')),
+      api1.args.some((a) => a.endsWith('/process/parent-watchdog.ts')),
       'children watch their parent',
     );
     assert.equal(api1.env.PORT, '4001');

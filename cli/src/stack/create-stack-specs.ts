@@ -1,14 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nodeSourceArgs } from '@floodgate/shared';
 import type { ChildProcessSpec } from '../supervisor/supervisor.js';
 import type { StackOptions } from './stack-options.js';
 
 /** The repository root: children run from the workspaces' sources. */
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-
-const TSX = import.meta.resolve('tsx');
-const WATCHDOG = new URL('../supervisor/parent-watchdog.ts', import.meta.url).href;
 
 export interface StackEnv {
   /** The supervisor's environment; passed through to every child. */
@@ -19,14 +17,7 @@ export interface StackEnv {
 
 /** The node command line that runs a workspace's `src/main.ts` from source. */
 export function nodeEntry(workspace: string, repoRoot = REPO_ROOT): string[] {
-  return [
-    '--import',
-    TSX,
-    '--import',
-    WATCHDOG,
-    '--conditions=source',
-    join(repoRoot, workspace, 'src', 'main.ts'),
-  ];
+  return nodeSourceArgs(join(repoRoot, workspace, 'src', 'main.ts'));
 }
 
 /**

@@ -6,10 +6,12 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { PARENT_WATCHDOG_URL } from '@floodgate/shared';
+import { isProcessRunning } from '@floodgate/shared/testing/index';
 import { type ChildProcessSpec, Supervisor } from './supervisor.js';
 
 const TSX = import.meta.resolve('tsx');
-const WATCHDOG = new URL('./parent-watchdog.ts', import.meta.url).href;
+const WATCHDOG = PARENT_WATCHDOG_URL;
 const SUPERVISOR = new URL('./supervisor.ts', import.meta.url).href;
 
 // Tiny children. Each long-running one connects to the test's "liveness" server (port in argv[2]),
@@ -67,7 +69,7 @@ after(async () => {
   // Only matters when a test failed: no child of ours may outlive the file.
   for (const { pid, socket } of connections.values()) {
     socket.destroy();
-    if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+    if (isProcessRunning(pid)) process.kill(pid, 'SIGKILL');
   }
   liveness.close();
   await rm(dir, { recursive: true, force: true });
@@ -111,15 +113,6 @@ function lineCollector() {
       return new Promise((resolve) => waiters.push({ re, resolve }));
     },
   };
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe('Supervisor', () => {
@@ -218,7 +211,7 @@ describe('Supervisor', () => {
     ]);
     assert.ok(out.lines.includes('[one] got SIGTERM') && out.lines.includes('[two] got SIGTERM'));
     assert.equal(sup.pids().size, 0);
-    assert.ok(!isAlive(one.pid) && !isAlive(two.pid));
+    assert.ok(!isProcessRunning(one.pid) && !isProcessRunning(two.pid));
   });
 
   it('SIGKILLs a child that ignores SIGTERM once the stop deadline passes', { timeout: 15_000 }, async () => {
@@ -278,7 +271,7 @@ describe('Supervisor', () => {
       const [code] = await exited;
       assert.equal(code, 0);
       await Promise.all([a.closed, b.closed]);
-      assert.ok(!isAlive(a.pid) && !isAlive(b.pid));
+      assert.ok(!isProcessRunning(a.pid) && !isProcessRunning(b.pid));
     });
 
     it('a crashing supervisor takes its children with it', { timeout: 15_000 }, async () => {

@@ -75,7 +75,7 @@ class Supervised {
  * restarts a child that exits unexpectedly (exponential backoff, see RestartPolicy) and stops them
  * all with SIGTERM, then SIGKILL after a deadline. Children get their own process group (so a
  * terminal's Ctrl-C reaches only the supervisor, which then stops them in order) and an IPC channel
- * (see parent-watchdog.ts); if the supervisor's process exits while children run, they are SIGKILLed.
+ * (see shared's parent-watchdog.ts); if the supervisor's process exits while children run, they are SIGKILLed.
  */
 export class Supervisor extends EventEmitter<SupervisorEvents> {
   readonly #children: Supervised[];

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { getFreePort } from '@floodgate/shared/testing/index';
+import { call, getFreePort } from '@floodgate/shared/testing/index';
 import { type FakeBalancer, startFakeBalancer } from '../test-support/fake-balancer.js';
-import { call } from '../test-support/http-call.js';
 import { createSessionFixture, type SessionFixture } from '../test-support/session-fixture.js';
 import { startTestGateway, type TestGateway } from '../test-support/start-test-gateway.js';
 

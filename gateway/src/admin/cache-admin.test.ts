@@ -8,9 +8,8 @@ import {
   CacheOverviewAnswer,
 } from '@floodgate/shared/admin-api';
 import { exampleBackend, exampleCacheStats, exampleLbStatus } from '@floodgate/shared/admin-api/examples';
-import { getFreePort } from '@floodgate/shared/testing/index';
+import { call, getFreePort } from '@floodgate/shared/testing/index';
 import { type FakeBalancer, startFakeBalancer } from '../test-support/fake-balancer.js';
-import { call } from '../test-support/http-call.js';
 import { createSessionFixture, type SessionFixture } from '../test-support/session-fixture.js';
 import { startTestGateway, type TestGateway } from '../test-support/start-test-gateway.js';
 import { sumStats } from './cache-admin.js';

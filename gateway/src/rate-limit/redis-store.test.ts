@@ -1,9 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { FakeClock, type Redis } from '@floodgate/shared';
-import { deleteRedisPrefix, TEST_REDIS_URL, uniqueRedisPrefix } from '@floodgate/shared/testing/index';
-import { startTestRedisServer, type TestRedisServer } from '../test-support/redis-server.js';
-import { connectTestRedis } from '../test-support/test-redis-client.js';
+import {
+  connectTestRedis,
+  deleteRedisPrefix,
+  startRedisServer,
+  TEST_REDIS_URL,
+  type TestRedisServer,
+  uniqueRedisPrefix,
+} from '@floodgate/shared/testing/index';
 import { createRateLimitPolicy } from './rate-limit-policy.js';
 import { rateLimitStoreContract } from './rate-limit-store.contract.js';
 import { RedisRateLimitStore } from './redis-store.js';
@@ -52,7 +57,7 @@ describe('RedisRateLimitStore', () => {
     let server: TestRedisServer;
     let client: Redis;
     before(async () => {
-      server = await startTestRedisServer();
+      server = await startRedisServer();
       client = await server.client();
     });
     after(async () => {

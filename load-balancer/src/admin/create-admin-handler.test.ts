@@ -11,7 +11,7 @@ import {
   decodeCursor,
   LbStatusAnswer,
 } from '@floodgate/shared/admin-api';
-import { call } from '../test-support/http-call.js';
+import { call } from '@floodgate/shared/testing/index';
 import { type EchoBody, startBackend, type TestBackend } from '../test-support/start-backend.js';
 import { startTestLoadBalancer, type TestLoadBalancer } from '../test-support/start-test-load-balancer.js';
 

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { FakeClock, listen } from '@floodgate/shared';
+import { call } from '@floodgate/shared/testing/index';
 import type { Backend } from '../backends/backend.js';
 import type { CircuitState } from '../breakers/backend-breaker.js';
 import type { LoadBalancerEvents } from '../load-balancer.js';
-import { call } from '../test-support/http-call.js';
 import {
   type BackendHandler,
   echoHandler,

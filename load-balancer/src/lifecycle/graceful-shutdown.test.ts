@@ -1,15 +1,9 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { Agent, type IncomingMessage, request } from 'node:http';
-import { dirname, join } from 'node:path';
+import { Agent } from 'node:http';
 import { after, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { getFreePort } from '@floodgate/shared/testing/index';
-import { call } from '../test-support/http-call.js';
+import { call, getFreePort, startNodeProcess } from '@floodgate/shared/testing/index';
 import { echoHandler, startBackend, type TestBackend } from '../test-support/start-backend.js';
 import { startTestLoadBalancer } from '../test-support/start-test-load-balancer.js';
-
-const MAIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'main.ts');
 
 /** A backend that holds `/slow` until released and never answers `/hang`. */
 async function holdingBackend() {
@@ -32,24 +26,6 @@ async function holdingBackend() {
   };
 }
 
-/** GET over a given agent; resolves with status, headers and body. */
-function get(url: string, agent: Agent | false) {
-  return new Promise<{ status: number; headers: IncomingMessage['headers']; body: string }>(
-    (resolve, reject) => {
-      const req = request(url, { agent }, (res) => {
-        let body = '';
-        res.on('data', (c) => {
-          body += c;
-        });
-        res.on('end', () => resolve({ status: res.statusCode as number, headers: res.headers, body }));
-        res.on('error', reject);
-      });
-      req.on('error', reject);
-      req.end();
-    },
-  );
-}
-
 describe('graceful shutdown', { timeout: 20_000 }, () => {
   const cleanups: (() => Promise<void> | void)[] = [];
   after(async () => {
@@ -66,10 +42,10 @@ describe('graceful shutdown', { timeout: 20_000 }, () => {
     const lb = await startTestLoadBalancer([h.backend.url], { SHUTDOWN_TIMEOUT_MS: '5000' });
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     cleanups.push(() => agent.destroy());
-    const warm = await get(`${lb.url}/fast`, agent);
+    const warm = await call(`${lb.url}/fast`, { agent });
     assert.equal(warm.headers.connection, 'keep-alive', 'a keep-alive connection is open');
     const arrived = h.arrival();
-    const inFlight = get(`${lb.url}/slow`, agent); // reuses the busy keep-alive socket
+    const inFlight = call(`${lb.url}/slow`, { agent }); // reuses the busy keep-alive socket
     await arrived;
     const closed = lb.close();
     await assert.rejects(call(`${lb.url}/new`), /ECONNREFUSED/, 'no new connections');
@@ -87,7 +63,7 @@ describe('graceful shutdown', { timeout: 20_000 }, () => {
     track(h.backend);
     const lb = await startTestLoadBalancer([h.backend.url], { SHUTDOWN_TIMEOUT_MS: '300' });
     const arrived = h.arrival();
-    const hanging = get(`${lb.url}/hang`, false);
+    const hanging = call(`${lb.url}/hang`);
     hanging.catch(() => {}); // asserted below, after close()
     await arrived;
     const started = performance.now();
@@ -101,9 +77,8 @@ describe('graceful shutdown', { timeout: 20_000 }, () => {
     const h = await holdingBackend();
     track(h.backend);
     const port = await getFreePort();
-    const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', '--conditions=source', MAIN], {
+    const child = startNodeProcess('load-balancer/src/main.ts', {
       env: {
-        ...process.env,
         NODE_ENV: 'test',
         HOST: '127.0.0.1',
         LB_PORT: String(port),
@@ -111,50 +86,34 @@ describe('graceful shutdown', { timeout: 20_000 }, () => {
         SHUTDOWN_TIMEOUT_MS: '1500',
         LOG_LEVEL: 'info',
       },
-      stdio: ['ignore', 'pipe', 'inherit'],
     });
-    cleanups.push(() => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    cleanups.push(async () => {
+      await child.kill();
     });
-    let output = '';
-    const logged = (text: string) =>
-      new Promise<void>((resolve) => {
-        const check = () => {
-          if (!output.includes(text)) return;
-          child.stdout?.off('data', check);
-          resolve();
-        };
-        child.stdout?.on('data', check);
-        check();
-      });
-    child.stdout?.on('data', (c: Buffer) => {
-      output += c.toString();
-    });
-    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-    await logged('load balancer listening');
+    await child.waitForOutput(/load balancer listening/);
     const url = `http://127.0.0.1:${port}`;
 
     const slowArrived = h.arrival();
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     cleanups.push(() => agent.destroy());
-    const slow = get(`${url}/slow`, agent);
+    const slow = call(`${url}/slow`, { agent });
     await slowArrived;
     const hangArrived = h.arrival();
-    const hanging = get(`${url}/hang`, false);
+    const hanging = call(`${url}/hang`);
     hanging.catch(() => {});
     await hangArrived;
 
     const sentAt = performance.now();
-    child.kill('SIGTERM');
-    await logged('shutting down');
+    const exited = child.stop(10_000); // SIGTERM; SIGKILL only long after the deadline asserted below
+    await child.waitForOutput(/shutting down/);
     h.release();
     const res = await slow;
     assert.equal(res.status, 200);
     assert.equal(res.headers.connection, 'close');
     await assert.rejects(hanging, /socket hang up|ECONNRESET/, 'cut at the deadline');
-    assert.equal(await exited, 0);
+    assert.equal((await exited).code, 0);
     const took = performance.now() - sentAt;
     assert.ok(took < 1500 + 1000, `exited ${Math.round(took)} ms after SIGTERM`);
-    assert.match(output, /"msg":"stopped"/);
+    assert.match(child.output(), /"msg":"stopped"/);
   });
 });

@@ -3,8 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { type IncomingMessage, request } from 'node:http';
 import { after, describe, it } from 'node:test';
 import { LbStatusAnswer } from '@floodgate/shared/admin-api';
-import { getFreePort } from '@floodgate/shared/testing/index';
-import { call } from '../test-support/http-call.js';
+import { call, getFreePort } from '@floodgate/shared/testing/index';
 import {
   type BackendHandler,
   type EchoBody,

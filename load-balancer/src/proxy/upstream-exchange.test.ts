@@ -4,8 +4,7 @@ import { once } from 'node:events';
 import { type IncomingMessage, request } from 'node:http';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { getFreePort } from '@floodgate/shared/testing/index';
-import { call } from '../test-support/http-call.js';
+import { call, getFreePort } from '@floodgate/shared/testing/index';
 import { type EchoBody, echoHandler, startBackend, type TestBackend } from '../test-support/start-backend.js';
 import { startTestLoadBalancer, type TestLoadBalancer } from '../test-support/start-test-load-balancer.js';
 

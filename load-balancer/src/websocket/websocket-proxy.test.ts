@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import type { IncomingMessage } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { getFreePort } from '@floodgate/shared/testing/index';
+import { call, getFreePort } from '@floodgate/shared/testing/index';
 import { WebSocket, WebSocketServer } from 'ws';
 import { Backend } from '../backends/backend.js';
-import { call } from '../test-support/http-call.js';
 import { startBackend } from '../test-support/start-backend.js';
 import { startTestLoadBalancer, type TestLoadBalancer } from '../test-support/start-test-load-balancer.js';
 import { pickSticky, stickyClientKey } from './sticky-pick.js';

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import { Agent, createServer, get, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
+import { Agent, createServer, type ServerResponse } from 'node:http';
 import { after, describe, it } from 'node:test';
+import { call } from '../testing/http-call.js';
 import { drainServer } from './drain-server.js';
 import { listen } from './listen.js';
 
@@ -26,15 +27,6 @@ async function holdingServer() {
   };
 }
 
-function fetchOver(agent: Agent, url: string) {
-  return new Promise<{ status: number; headers: IncomingHttpHeaders }>((resolve, reject) => {
-    get(url, { agent }, (res) => {
-      res.resume();
-      res.on('end', () => resolve({ status: res.statusCode as number, headers: res.headers }));
-    }).on('error', reject);
-  });
-}
-
 describe('drainServer', { timeout: 10_000 }, () => {
   const agents: Agent[] = [];
   after(() => {
@@ -49,10 +41,10 @@ describe('drainServer', { timeout: 10_000 }, () => {
   it('answers the request in flight and those queued on its keep-alive connection with Connection: close', async () => {
     const s = await holdingServer();
     const agent = keepAlive();
-    const warm = await fetchOver(agent, `${s.url}/fast`);
+    const warm = await call(`${s.url}/fast`, { agent });
     assert.equal(warm.headers.connection, 'keep-alive');
     const arrived = s.arrival();
-    const inFlight = fetchOver(agent, `${s.url}/slow`);
+    const inFlight = call(`${s.url}/slow`, { agent });
     await arrived;
     const started = performance.now();
     const drained = drainServer(s.server, 5000);
@@ -68,17 +60,17 @@ describe('drainServer', { timeout: 10_000 }, () => {
   it('closes idle keep-alive connections at once and refuses new ones', async () => {
     const s = await holdingServer();
     const agent = keepAlive();
-    await fetchOver(agent, `${s.url}/fast`);
+    await call(`${s.url}/fast`, { agent });
     const started = performance.now();
     await drainServer(s.server, 5000);
     assert.ok(performance.now() - started < 500, 'an idle connection does not hold the drain');
-    await assert.rejects(fetchOver(keepAlive(), `${s.url}/fast`), /ECONNREFUSED/);
+    await assert.rejects(call(`${s.url}/fast`, { agent: keepAlive() }), /ECONNREFUSED/);
   });
 
   it('cuts what is still open at the deadline, after calling onDeadline', async () => {
     const s = await holdingServer();
     const arrived = s.arrival();
-    const hanging = fetchOver(keepAlive(), `${s.url}/slow`);
+    const hanging = call(`${s.url}/slow`, { agent: keepAlive() });
     hanging.catch(() => {});
     await arrived;
     let deadlineCalled = false;

@@ -1,7 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { Redis } from 'ioredis';
+import { createLogger } from '../logger/create-logger.js';
+import { createRedisClient } from '../redis/create-redis-client.js';
 
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+const silent = createLogger({ name: 'test-redis', level: 'silent' });
 
 /** A key prefix unique to one test, so tests share the machine's Redis without interfering. */
 export function uniqueRedisPrefix(label = 'test'): string {
@@ -22,4 +27,13 @@ export async function deleteRedisPrefix(prefix: string, url = TEST_REDIS_URL): P
   } finally {
     redis.disconnect();
   }
+}
+
+/** A ready command connection to `url` that fails fast like the services' own; the caller disconnects it. */
+export async function connectTestRedis(url = TEST_REDIS_URL, commandTimeoutMs = 2000): Promise<Redis> {
+  const client = createRedisClient({ url, commandTimeoutMs, connectTimeoutMs: 2000 }, silent, {
+    name: 'test',
+  });
+  if (client.status !== 'ready') await once(client, 'ready');
+  return client;
 }

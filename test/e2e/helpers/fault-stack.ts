@@ -4,11 +4,12 @@ import {
   createTestDatabase,
   deleteRedisPrefix,
   getFreePort,
+  startNodeProcess,
   TEST_REDIS_URL,
   type TestDatabase,
+  type TestProcess,
   uniqueRedisPrefix,
 } from '@floodgate/shared/testing/index';
-import { type ChildService, startChildService, stopChildService } from './child-service.js';
 import { assertConformsToOpenApi } from './openapi-conformance.js';
 
 const HOST = '127.0.0.1';
@@ -60,12 +61,12 @@ export class FaultStack {
   readonly db: TestDatabase;
   readonly redisPrefix: string;
   /** Every process this stack started (stopped by PID in close()). */
-  readonly #children: ChildService[] = [];
+  readonly #children: TestProcess[] = [];
   readonly #apiEnv: Record<string, string>[];
-  readonly #apis: (ChildService | null)[];
+  readonly #apis: (TestProcess | null)[];
   readonly #stopped = new Set<number>();
-  #lb: ChildService | null = null;
-  #gateway: ChildService | null = null;
+  #lb: TestProcess | null = null;
+  #gateway: TestProcess | null = null;
   readonly #lbEnv: Record<string, string>;
   readonly #gatewayEnv: Record<string, string>;
 
@@ -137,7 +138,7 @@ export class FaultStack {
       await stack.startApi(0);
       await Promise.all([stack.startApi(1), stack.startApi(2)]);
       stack.#lb = stack.#start('load-balancer', 'load-balancer/src/main.ts', stack.#lbEnv);
-      await waitOk(stack.#lb, `${stack.lbUrl}/health`);
+      await stack.#lb.waitForHttp(`${stack.lbUrl}/health`, READY_TIMEOUT_MS);
       await stack.startGateway();
     } catch (err) {
       await stack.close();
@@ -147,16 +148,16 @@ export class FaultStack {
   }
 
   /** The running api-server #i (0-based), or null after it exited. */
-  api(i: number): ChildService | null {
+  api(i: number): TestProcess | null {
     const child = this.#apis[i] ?? null;
     return child && !child.hasExited() ? child : null;
   }
 
-  get gateway(): ChildService | null {
+  get gateway(): TestProcess | null {
     return this.#gateway;
   }
 
-  get loadBalancer(): ChildService | null {
+  get loadBalancer(): TestProcess | null {
     return this.#lb;
   }
 
@@ -169,11 +170,11 @@ export class FaultStack {
       this.#apiEnv[i] as Record<string, string>,
     );
     this.#apis[i] = child;
-    return waitOk(child, `${this.apiUrls[i]}/health/ready`);
+    return child.waitForHttp(`${this.apiUrls[i]}/health/ready`, READY_TIMEOUT_MS);
   }
 
-  #start(name: string, entry: string, env: Record<string, string>): ChildService {
-    const child = startChildService(name, entry, env);
+  #start(name: string, entry: string, env: Record<string, string>): TestProcess {
+    const child = startNodeProcess(entry, { name, env });
     this.#children.push(child);
     return child;
   }
@@ -181,7 +182,7 @@ export class FaultStack {
   async startGateway(): Promise<void> {
     const gateway = this.#start('gateway', 'gateway/src/main.ts', this.#gatewayEnv);
     this.#gateway = gateway;
-    await waitOk(gateway, `${this.gatewayUrl}/health`);
+    await gateway.waitForHttp(`${this.gatewayUrl}/health`, READY_TIMEOUT_MS);
   }
 
   /** Why api-server #i is not running: how it exited and its last output. */
@@ -189,13 +190,16 @@ export class FaultStack {
     const child = this.#apis[i];
     if (!child) return new Error(`api-${i + 1} was never started`);
     const { code, signal } = await child.exited;
-    return new Error(`api-${i + 1} is not running (exited ${signal ?? `with ${code}`}):\n${child.tail()}`);
+    return new Error(
+      `api-${i + 1} is not running (exited ${signal ?? `with ${code}`}):\n${child.output().slice(-4000)}`,
+    );
   }
 
   /** Sends `signal` to api-server #i (only ever a process this stack started). */
   signalApi(i: number, signal: NodeJS.Signals): void {
     const child = this.api(i);
-    if (!child) throw new Error(`api-${i + 1} is not running:\n${this.#apis[i]?.tail() ?? ''}`);
+    if (!child)
+      throw new Error(`api-${i + 1} is not running:\n${this.#apis[i]?.output().slice(-4000) ?? ''}`);
     process.kill(child.pid, signal);
     if (signal === 'SIGSTOP') this.#stopped.add(i);
     if (signal === 'SIGCONT') this.#stopped.delete(i);
@@ -205,9 +209,8 @@ export class FaultStack {
   async killApi(i: number): Promise<void> {
     const child = this.api(i);
     if (!child) return;
-    process.kill(child.pid, 'SIGKILL');
     this.#stopped.delete(i);
-    await child.exited;
+    await child.kill();
   }
 
   /** SIGTERM api-server #i; resolves with its exit and how long it took. */
@@ -314,7 +317,7 @@ export class FaultStack {
 
   async close(): Promise<void> {
     this.#stopped.clear();
-    await Promise.all(this.#children.map((c) => stopChildService(c, 6000)));
+    await Promise.all(this.#children.map((c) => c.stop(6000)));
     await this.db.drop().catch(() => {});
     await deleteRedisPrefix(this.redisPrefix).catch(() => {});
   }
@@ -373,34 +376,6 @@ function baseEnv(): Record<string, string> {
     if (value !== undefined) env[name] = value;
   }
   return env;
-}
-
-/** Polls `url` until it answers 2xx and resolves with performance.now(); fails early if the process exits. */
-export async function waitOk(
-  child: ChildService,
-  url: string,
-  timeoutMs = READY_TIMEOUT_MS,
-): Promise<number> {
-  const deadline = performance.now() + timeoutMs;
-  let last = 'no answer yet';
-  while (performance.now() < deadline) {
-    if (child.hasExited()) {
-      const { code, signal } = await child.exited;
-      throw new Error(
-        `${child.name} exited (${signal ?? `code ${code}`}) before ${url} was ok:\n${child.tail()}`,
-      );
-    }
-    try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
-      await res.arrayBuffer();
-      if (res.ok) return performance.now();
-      last = `HTTP ${res.status}`;
-    } catch (err) {
-      last = err instanceof Error ? err.message : String(err);
-    }
-    await sleep(POLL_MS);
-  }
-  throw new Error(`${child.name}: ${url} not ok after ${timeoutMs} ms (${last}):\n${child.tail()}`);
 }
 
 export function sleep(ms: number): Promise<void> {

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
+import type { ErrorEnvelope } from '@floodgate/shared';
 import type { DashboardAnswer, LbStatusAnswer } from '@floodgate/shared/admin-api';
-import { call, type ErrorBody, login } from './http.js';
+import { login } from '@floodgate/shared/testing/index';
+import { call } from './http.js';
 import type { Stack } from './start-stack.js';
 
 interface Resource {
@@ -22,7 +24,7 @@ function assertEnvelope(
     status,
     `expected ${status} ${code}, got ${res.status} ${JSON.stringify(res.body)}`,
   );
-  const body = res.body as ErrorBody;
+  const body = res.body as ErrorEnvelope;
   assert.equal(body.error.code, code);
   assert.equal(typeof body.error.message, 'string');
   assert.equal(
@@ -229,7 +231,7 @@ export function registerFoundationFlows(stack: () => Stack): void {
       headers: { 'x-request-id': 'e2e-trace-1' },
     });
     assert.equal(withId.headers.get('x-request-id'), 'e2e-trace-1');
-    assert.equal((withId.body as ErrorBody).error.requestId, 'e2e-trace-1');
+    assert.equal((withId.body as ErrorEnvelope).error.requestId, 'e2e-trace-1');
     // Every process still answers.
     assert.equal((await call(`${gatewayUrl}/health`)).status, 200);
   });

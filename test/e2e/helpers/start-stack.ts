@@ -1,10 +1,7 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { getFreePort } from '@floodgate/shared/testing/index';
-
-const REPO = resolve(import.meta.dirname, '../../..');
+import { join } from 'node:path';
+import { getFreePort, startNodeProcess } from '@floodgate/shared/testing/index';
 
 export interface Stack {
   gatewayUrl: string;
@@ -15,6 +12,7 @@ export interface Stack {
   /** Resolves when a line matching `pattern` has been printed (or rejects after `timeoutMs`). */
   waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<string>;
   pid: number;
+  /** SIGTERM; resolves with the supervisor's exit code. */
   stop(): Promise<number | null>;
 }
 
@@ -30,79 +28,40 @@ export interface StackOptions {
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const [gatewayPort, lbPort, a1, a2, a3] = await Promise.all(Array.from({ length: 5 }, getFreePort));
   const dataDir = await mkdtemp(join(tmpdir(), 'floodgate-e2e-'));
-  const args = ['--import', 'tsx', '--conditions=source', join(REPO, 'cli/src/main.ts'), 'up'];
-  if (options.embedded) args.push('--embedded');
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? '',
-    HOME: process.env.HOME ?? '/tmp',
-    NODE_ENV: 'development',
-    LOG_LEVEL: 'info',
-    GATEWAY_PORT: String(gatewayPort),
-    LB_PORT: String(lbPort),
-    FLOODGATE_API_PORTS: `${a1},${a2},${a3}`,
-    FLOODGATE_DATA_DIR: dataDir,
-    HOST: '127.0.0.1',
-    ...options.env,
-  };
-  const child: ChildProcess = spawn(process.execPath, args, {
-    cwd: REPO,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const supervisor = startNodeProcess('cli/src/main.ts', {
+    name: 'floodgate up',
+    args: options.embedded ? ['up', '--embedded'] : ['up'],
+    env: {
+      HOME: process.env.HOME ?? '/tmp',
+      NODE_ENV: 'development',
+      LOG_LEVEL: 'info',
+      GATEWAY_PORT: String(gatewayPort),
+      LB_PORT: String(lbPort),
+      FLOODGATE_API_PORTS: `${a1},${a2},${a3}`,
+      FLOODGATE_DATA_DIR: dataDir,
+      HOST: '127.0.0.1',
+      ...options.env,
+    },
   });
-  let out = '';
-  const waiters = new Set<() => void>();
-  const onData = (chunk: Buffer) => {
-    out += chunk.toString('utf8');
-    for (const w of waiters) w();
-  };
-  child.stdout?.on('data', onData);
-  child.stderr?.on('data', onData);
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-
-  const waitForOutput = (pattern: RegExp, timeoutMs = 60_000) =>
-    new Promise<string>((resolvePromise, reject) => {
-      const check = () => {
-        const m = out.match(pattern);
-        if (m) {
-          waiters.delete(check);
-          clearTimeout(timer);
-          resolvePromise(m[0]);
-        }
-      };
-      const timer = setTimeout(() => {
-        waiters.delete(check);
-        reject(new Error(`timed out waiting for ${pattern}; output so far:\n${out.slice(-4000)}`));
-      }, timeoutMs);
-      waiters.add(check);
-      check();
-    });
-
   const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    const code = await exited;
+    const { code } = await supervisor.stop(30_000);
     await rm(dataDir, { recursive: true, force: true });
     return code;
   };
-
   try {
-    await Promise.race([
-      waitForOutput(/^ready in /m, 90_000),
-      exited.then((code) => {
-        throw new Error(`floodgate up exited early with ${code}:\n${out.slice(-4000)}`);
-      }),
-    ]);
+    await supervisor.waitForOutput(/^ready in /m, 90_000);
   } catch (err) {
     await stop();
     throw err;
   }
-
   return {
     gatewayUrl: `http://127.0.0.1:${gatewayPort}`,
     lbUrl: `http://127.0.0.1:${lbPort}`,
     apiUrls: [a1, a2, a3].map((p) => `http://127.0.0.1:${p}`),
-    output: () => out,
-    waitForOutput,
-    pid: child.pid as number,
+    output: () => supervisor.output(),
+    waitForOutput: async (pattern, timeoutMs = 60_000) =>
+      (await supervisor.waitForOutput(pattern, timeoutMs))[0],
+    pid: supervisor.pid,
     stop,
   };
 }

@@ -1,5 +1,6 @@
+import { login } from '@floodgate/shared/testing/index';
 import pg from 'pg';
-import { call, login } from './http.js';
+import { call } from './http.js';
 import type { LoadRequest, LoadResult } from './load-generator.js';
 
 /** What the fault tests send: resources to read and replace, and others to delete once each. */

@@ -1,12 +1,17 @@
-import { type IncomingHttpHeaders, request } from 'node:http';
+import { type Agent, type IncomingHttpHeaders, request } from 'node:http';
 import { connect } from 'node:net';
 
 export interface CallOptions {
   method?: string;
-  /** Origin-form or absolute-form request target. */
+  /**
+   * The request target: origin-form (`/x?y`) or absolute-form (`http://host/x`). With a port it is
+   * the whole target (default `/`); with a URL it replaces the URL's path and query.
+   */
   path?: string;
   headers?: Record<string, string | string[]>;
   body?: Buffer | string;
+  /** A keep-alive agent, for tests about connection reuse. @default false (a fresh connection) */
+  agent?: Agent | false;
 }
 
 export interface CallResult {
@@ -18,19 +23,22 @@ export interface CallResult {
 }
 
 /**
- * One HTTP/1.1 request with node:http and no connection reuse, so a test controls every header
- * (hop-by-hop ones included, which fetch would refuse or rewrite).
+ * One HTTP/1.1 request with node:http, by default on a connection of its own, so a test controls
+ * every header (hop-by-hop ones included, which fetch would refuse or rewrite) and every
+ * connection. `to` is a port on 127.0.0.1 or a URL.
  */
-export function call(port: number, options: CallOptions = {}): Promise<CallResult> {
+export function call(to: number | string | URL, options: CallOptions = {}): Promise<CallResult> {
+  const url = typeof to === 'number' ? new URL(`http://127.0.0.1:${to}/`) : new URL(to);
+  const target = options.path ?? (typeof to === 'number' ? '/' : url.pathname + url.search);
   return new Promise((resolve, reject) => {
     const req = request(
       {
-        host: '127.0.0.1',
-        port,
+        host: url.hostname,
+        port: url.port || 80,
         method: options.method ?? 'GET',
-        path: options.path ?? '/',
+        path: target,
         headers: options.headers,
-        agent: false,
+        agent: options.agent ?? false,
       },
       (res) => {
         const chunks: Buffer[] = [];

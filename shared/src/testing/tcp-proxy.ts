@@ -12,7 +12,7 @@ export interface TcpProxy {
 
 /**
  * A TCP proxy on 127.0.0.1:0 in front of `target` that a test can cut (refuse) or stall (hang), to
- * take PostgreSQL away from one process without touching the shared server.
+ * take a dependency (PostgreSQL, say) away from one process without touching the shared server.
  */
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
   const pairs = new Set<[Socket, Socket]>();
