@@ -7,8 +7,6 @@ export {
 export { type CommandIo, EXIT_OK, EXIT_UNHEALTHY, EXIT_USAGE } from './commands/admin-command.js';
 export { runStatus, type StatusOptions, type StatusReport } from './commands/status.js';
 export { runUp, type UpIo } from './commands/up.js';
-export { type EmbeddedPostgres, startEmbeddedPostgres } from './infra/embedded-postgres.js';
-export { PgliteWireServer, type PgliteWireServerOptions } from './infra/pglite-wire-server.js';
 export { type EmbeddedMode, type ResolvedPostgres, resolvePostgres } from './infra/resolve-postgres.js';
 export { type ResolvedRedis, resolveRedis } from './infra/resolve-redis.js';
 export { createStackSpecs } from './stack/create-stack-specs.js';

@@ -1,19 +1,19 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { type EmbeddedPostgresProcess, startEmbeddedPostgresProcess } from '@floodgate/database/testing';
 import { fetchJson, login, waitUntil } from '@floodgate/shared/testing/index';
 import { cacheStats, readYourWritesRounds } from '../testing/cache-cluster.js';
 import { type ApiProcess, startApiProcess } from '../testing/start-api-process.js';
-import { startPgliteProcess } from '../testing/start-pglite-process.js';
 
 // Embedded mode: three api-server processes on PGlite served over the wire, no Redis. PGlite
 // delivers NOTIFY only to the sending connection, so there is no bus: every instance must notice
 // that and bypass its caches rather than serve what another instance has changed.
 
-let pglite: Awaited<ReturnType<typeof startPgliteProcess>>;
+let pglite: EmbeddedPostgresProcess;
 let apis: ApiProcess[] = [];
 
 before(async () => {
-  pglite = await startPgliteProcess();
+  pglite = await startEmbeddedPostgresProcess();
   const env = { DATABASE_URL: pglite.url, PG_POOL_MAX: '4' };
   // One instance migrates and seeds first: PGlite's advisory locks do not exclude other connections.
   const first = await startApiProcess('emb-a', env);

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import type { EmbeddedPostgres } from '@floodgate/database/embedded';
 import { createLogger, createPgPool } from '@floodgate/shared';
 import { getFreePort, TEST_PG_ADMIN_URL } from '@floodgate/shared/testing/index';
 import { resolvePostgres } from './resolve-postgres.js';
@@ -16,6 +17,14 @@ let dir: string;
 let deadPort: number;
 const toDrop: string[] = [];
 const notStarted = () => Promise.reject(new Error('the embedded PostgreSQL must not start here'));
+/** What `start` returns in place of a real embedded PostgreSQL (tested in database/src/embedded/). */
+const fakeEmbedded = (dataDir: string): EmbeddedPostgres => ({
+  url: 'postgres://postgres@127.0.0.1:1/postgres',
+  port: 1,
+  pgdataDir: join(dataDir, 'pgdata'),
+  stats: () => ({ connections: 0, queuedMessages: 0, sessionHeld: false }),
+  stop: async () => {},
+});
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'fg-resolve-pg-'));
@@ -103,6 +112,24 @@ describe('resolvePostgres', () => {
     );
   });
 
+  it('falls back to the embedded PostgreSQL when nothing answers on the probed port', async () => {
+    const r = await resolvePostgres({
+      env: { POSTGRES_USER: 'postgres', PATH: '/bin' },
+      dataDir: dir,
+      probeHost: '127.0.0.1',
+      probePort: deadPort,
+      start: async ({ dataDir }) => fakeEmbedded(dataDir),
+    });
+    assert.equal(r.source, 'embedded');
+    assert.match(r.note, /connection refused/);
+    assert.equal(r.url, 'postgres://postgres@127.0.0.1:1/postgres');
+    assert.deepEqual(r.childEnv, {
+      POSTGRES_USER: undefined,
+      DATABASE_URL: r.url,
+      PG_POOL_MAX: '4',
+    });
+  });
+
   it('--embedded ignores a configured and a reachable PostgreSQL', async () => {
     const started: string[] = [];
     const r = await resolvePostgres({
@@ -113,13 +140,7 @@ describe('resolvePostgres', () => {
       probePort: pgPort,
       start: async ({ dataDir }) => {
         started.push(dataDir);
-        return {
-          url: 'postgres://postgres@127.0.0.1:1/postgres',
-          port: 1,
-          pgdataDir: join(dataDir, 'pgdata'),
-          stats: () => ({ connections: 0, queuedMessages: 0, sessionHeld: false }),
-          stop: async () => {},
-        };
+        return fakeEmbedded(dataDir);
       },
     });
     assert.deepEqual(started, [dir]);

@@ -1,4 +1,9 @@
 import {
+  type EmbeddedPostgres,
+  type EmbeddedPostgresOptions,
+  startEmbeddedPostgres,
+} from '@floodgate/database/embedded';
+import {
   createLogger,
   createPgPool,
   FloodgateError,
@@ -7,11 +12,6 @@ import {
   parseEnv,
   toPostgresConfig,
 } from '@floodgate/shared';
-import {
-  type EmbeddedPostgres,
-  type EmbeddedPostgresOptions,
-  startEmbeddedPostgres,
-} from './embedded-postgres.js';
 import { redactUrl } from './redact-url.js';
 
 export type PostgresSource = 'configured' | 'localhost' | 'embedded';

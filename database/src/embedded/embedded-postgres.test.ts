@@ -6,32 +6,21 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { createLogger, createPgPool, type Pool } from '@floodgate/shared';
-import { getFreePort } from '@floodgate/shared/testing/index';
 import { dataRows, RawWireClient, readyStatus, wire } from '../testing/raw-wire-client.js';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from './embedded-postgres.js';
-import { type ResolvedPostgres, resolvePostgres } from './resolve-postgres.js';
 
 const HOLD_TIMEOUT_MS = 500;
 const logger = createLogger({ name: 'test', level: 'silent' });
 
 let dir: string;
-let resolved: ResolvedPostgres;
 let embedded: EmbeddedPostgres;
 let pool: Pool;
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'fg-embedded-'));
-  const deadPort = await getFreePort();
-  resolved = await resolvePostgres({
-    env: { POSTGRES_USER: 'postgres', PATH: '/bin' },
-    dataDir: dir,
-    probeHost: '127.0.0.1',
-    probePort: deadPort,
-    start: (options) => startEmbeddedPostgres({ ...options, holdTimeoutMs: HOLD_TIMEOUT_MS }),
-  });
-  embedded = resolved.embedded as EmbeddedPostgres;
+  embedded = await startEmbeddedPostgres({ dataDir: dir, holdTimeoutMs: HOLD_TIMEOUT_MS });
   pool = createPgPool(
-    { url: resolved.url, poolMax: 4, connectTimeoutMs: 5000, statementTimeoutMs: 5000 },
+    { url: embedded.url, poolMax: 4, connectTimeoutMs: 5000, statementTimeoutMs: 5000 },
     logger,
     { applicationName: 'embedded-test' },
   );
@@ -50,15 +39,8 @@ async function until(condition: () => boolean): Promise<void> {
 }
 
 describe('embedded PostgreSQL', { timeout: 20_000 }, () => {
-  it('is what resolvePostgres falls back to when nothing answers on the probed port', async () => {
-    assert.equal(resolved.source, 'embedded');
-    assert.match(resolved.note, /connection refused/);
-    assert.match(resolved.url, /^postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres$/);
-    assert.deepEqual(resolved.childEnv, {
-      POSTGRES_USER: undefined,
-      DATABASE_URL: resolved.url,
-      PG_POOL_MAX: '4',
-    });
+  it('serves pg clients on 127.0.0.1 from files under the data dir, which it locks', async () => {
+    assert.match(embedded.url, /^postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres$/);
     assert.equal(embedded.pgdataDir, join(dir, 'pgdata'));
     assert.ok(
       (await stat(join(dir, 'pgdata', 'PG_VERSION'))).isFile(),

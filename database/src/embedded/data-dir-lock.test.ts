@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { startTestProcess } from '@floodgate/shared/testing/index';
 import { lockDataDir } from './data-dir-lock.js';
 
 let dir: string;
@@ -25,19 +24,17 @@ describe('lockDataDir', () => {
   });
 
   it('refuses a dir held by another live process and takes over one left by a dead process', async () => {
-    const other = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
-    await once(other, 'spawn');
+    const other = startTestProcess(process.execPath, ['-e', 'setInterval(() => {}, 1000)']);
     try {
       const path = join(dir, 'floodgate.pid');
       await writeFile(path, `${other.pid}\n`);
       await assert.rejects(lockDataDir(dir), new RegExp(`pid ${other.pid}`));
-      other.kill('SIGKILL');
-      await once(other, 'exit');
+      await other.kill();
       const lock = await lockDataDir(dir);
       assert.equal((await readFile(path, 'utf8')).trim(), String(process.pid));
       await lock.release();
     } finally {
-      other.kill('SIGKILL');
+      await other.kill();
     }
   });
 });

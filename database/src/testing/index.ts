@@ -1,0 +1,4 @@
+export {
+  type EmbeddedPostgresProcess,
+  startEmbeddedPostgresProcess,
+} from './start-embedded-postgres-process.js';
