@@ -2,20 +2,21 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { ResourceRepository, SessionRepository, UserRepository, verifyPassword } from '@floodgate/database';
 import {
   type ApiServerConfig,
+  CLIENT_CLOSED_REQUEST,
   type Clock,
   createLogger,
   createMetricsRegistry,
   createPgPool,
+  createRouteServer,
   type EventBus,
-  FloodgateError,
   HttpMetrics,
   isFloodgateError,
   type Logger,
   listen,
   type Pool,
-  REQUEST_ID_HEADER,
+  type RouteContext,
+  type RouteHandler,
   Router,
-  resolveRequestId,
   sendError,
   systemClock,
 } from '@floodgate/shared';
@@ -28,7 +29,6 @@ import { createEventBus } from './create-event-bus.js';
 import { ExternalBreaker } from './external/external-breaker.js';
 import { createFlakyDependency } from './external/flaky-dependency.js';
 import { toPublicError } from './http/public-error.js';
-import { type Handler, RequestContext } from './http/request-context.js';
 import { IdempotencyPurger } from './idempotency/idempotency-purger.js';
 import { IdempotentWrites } from './idempotency/idempotent-writes.js';
 import { GracefulStop } from './lifecycle/graceful-stop.js';
@@ -40,9 +40,6 @@ import { registerMetricsRoutes } from './routes/metrics-routes.js';
 import { registerResourceRoutes } from './routes/resource-routes.js';
 import { registerStatusRoutes } from './routes/status-routes.js';
 import { createWebSocketEndpoint } from './websocket/websocket-endpoint.js';
-
-/** Route label for requests no route matched (keeps metric and log labels bounded). */
-export const UNMATCHED_ROUTE = '(unmatched)';
 
 export interface ApiServerDeps {
   /** Used as is and not ended by close() (the caller owns it). Default: a pool from config.postgres. */
@@ -127,7 +124,7 @@ export async function createApiServer(config: ApiServerConfig, deps: ApiServerDe
   // Builds the dummy hash used for unknown emails now, so not even the first such login is faster.
   void verifyPassword('warm-up', null);
 
-  const router = new Router<Handler>();
+  const router = new Router<RouteHandler>();
   registerStatusRoutes(router, app);
   registerResourceRoutes(router, app);
   registerAuthRoutes(router, app);
@@ -136,17 +133,12 @@ export async function createApiServer(config: ApiServerConfig, deps: ApiServerDe
   registerMetricsRoutes(router, app);
   registerInternalCacheRoutes(router, app);
 
-  const fail = (
-    req: IncomingMessage,
-    res: ServerResponse,
-    err: unknown,
-    requestId: string,
-    route: string,
-  ) => {
+  const fail = (err: unknown, ctx: RouteContext) => {
+    const { req, res, requestId, route } = ctx;
     // (req.destroyed alone would not do: a fully read request is destroyed too.)
     if ((req.readableAborted || req.socket.destroyed) && !isFloodgateError(err)) {
       // The client went away mid-request (e.g. while we read its body): nothing to answer, no fault.
-      res.statusCode = 499;
+      res.statusCode = CLIENT_CLOSED_REQUEST;
       return;
     }
     const publicError = toPublicError(err);
@@ -172,38 +164,13 @@ export async function createApiServer(config: ApiServerConfig, deps: ApiServerDe
     if (publicError?.status === 413) res.setHeader('connection', 'close');
     sendError(res, publicError ?? err, requestId);
   };
+  const serve = createRouteServer(router, { onError: fail });
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const started = performance.now();
-    const requestId = resolveRequestId(req.headers[REQUEST_ID_HEADER]);
-    res.setHeader(REQUEST_ID_HEADER, requestId);
-    const method = req.method ?? 'GET';
-    const url = req.url ?? '/';
-    const q = url.indexOf('?');
-    const found = router.find(method, q === -1 ? url : url.slice(0, q));
-    let route = UNMATCHED_ROUTE;
-    try {
-      if (found.kind === 'found') {
-        route = found.match.route;
-        const ctx = new RequestContext(
-          req,
-          res,
-          requestId,
-          found.match.params,
-          q === -1 ? '' : url.slice(q + 1),
-        );
-        await found.match.handler(ctx);
-      } else if (found.kind === 'method-not-allowed') {
-        const allowed = found.allowed.includes('GET') ? [...found.allowed, 'HEAD'] : found.allowed;
-        res.setHeader('allow', allowed.join(', '));
-        throw new FloodgateError('METHOD_NOT_ALLOWED');
-      } else {
-        throw new FloodgateError('NOT_FOUND');
-      }
-    } catch (err) {
-      fail(req, res, err, requestId, route);
-    }
+    const { route, requestId } = await serve(req, res);
     const ms = performance.now() - started;
+    const method = req.method ?? 'GET';
     const status = res.statusCode;
     httpMetrics.observe(route, method, status, ms / 1000);
     logger.info({ reqId: requestId, method, route, status, ms: Math.round(ms * 100) / 100 }, 'request');

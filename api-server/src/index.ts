@@ -1,4 +1,4 @@
-export { type ApiServer, type ApiServerDeps, createApiServer, UNMATCHED_ROUTE } from './api-server.js';
+export { type ApiServer, type ApiServerDeps, createApiServer } from './api-server.js';
 export {
   type CircuitState,
   ExternalBreaker,

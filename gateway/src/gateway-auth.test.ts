@@ -162,7 +162,7 @@ describe('gateway session auth and admin (real PostgreSQL and Redis, fake balanc
       headers: { authorization: `Bearer ${admin.token}` },
     });
     assert.equal(wrongMethod.status, 405);
-    assert.equal(wrongMethod.headers.allow, 'GET');
+    assert.equal(wrongMethod.headers.allow, 'GET, HEAD', 'HEAD is served wherever GET is');
     assert.equal(lb.requests.length, before);
   });
 

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { loadGatewayConfig, systemClock } from '@floodgate/shared';
+import { loadGatewayConfig, systemClock, UNMATCHED_ROUTE } from '@floodgate/shared';
 import type { Dispatcher } from 'undici';
 import { AdmissionController } from './admission/admission-controller.js';
 import { ClientIpResolver } from './auth/client-ip.js';
 import { createGatewayPipelines } from './gateway-pipelines.js';
-import { ADMIN_ROUTE, GatewayRouter, UNMATCHED_ROUTE } from './gateway-router.js';
+import { ADMIN_ROUTE, GatewayRouter } from './gateway-router.js';
 import { GatewayMetrics } from './observability/gateway-metrics.js';
 import { GatewayStats } from './observability/gateway-stats.js';
 import { Limiter } from './rate-limit/limiter.js';

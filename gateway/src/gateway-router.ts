@@ -1,3 +1,4 @@
+import { UNMATCHED_ROUTE } from '@floodgate/shared';
 import type { GatewayPipelines } from './gateway-pipelines.js';
 import type { Pipeline } from './pipeline/pipeline.js';
 import type { RequestContext } from './pipeline/request-context.js';
@@ -5,7 +6,6 @@ import { RouteClassifier } from './proxy/route-classifier.js';
 
 export const ADMIN_PREFIX = '/api/v1/admin';
 export const ADMIN_ROUTE = '/api/v1/admin/*';
-export const UNMATCHED_ROUTE = 'unmatched';
 
 /**
  * Picks a request's route group by path prefix and labels it with a bounded route template.

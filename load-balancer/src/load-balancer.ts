@@ -5,14 +5,14 @@ import {
   createLogger,
   createMetricsHandler,
   createMetricsRegistry,
+  createRouteServer,
   drainServer,
-  FloodgateError,
+  isFloodgateError,
   type LoadBalancerConfig,
   type Logger,
   listen,
-  REQUEST_ID_HEADER,
+  type RouteHandler,
   Router,
-  resolveRequestId,
   sendError,
   systemClock,
 } from '@floodgate/shared';
@@ -64,13 +64,6 @@ export interface LoadBalancer {
    */
   close(): Promise<void>;
 }
-
-type LocalHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
-
-/** Route label for unknown paths under /lb/ (bounded). */
-const UNKNOWN_LOCAL_ROUTE = '/lb/*';
-const NOT_FOUND = new FloodgateError('NOT_FOUND');
-const METHOD_NOT_ALLOWED = new FloodgateError('METHOD_NOT_ALLOWED');
 
 /**
  * The load balancer: `/lb/*` (status, admin), `/health` and `/metrics` are answered here; every other
@@ -147,36 +140,24 @@ export function createLoadBalancer(config: LoadBalancerConfig, deps: LoadBalance
   const webSockets = new WebSocketProxy(pool, { logger, lifecycle });
   const admin = createAdminHandler(pool, { token: config.adminToken, logger });
 
-  const router = new Router<LocalHandler>()
+  const router = new Router<RouteHandler>()
     .add('GET', '/lb/status', createLbStatusHandler(pool, clock))
     .add('GET', '/health', createHealthHandler(pool))
     .add('GET', '/metrics', createMetricsHandler(registry));
 
+  const serveLocal = createRouteServer(router, {
+    onError: (err, ctx) => {
+      if (!isFloodgateError(err)) {
+        logger.error({ err, reqId: ctx.requestId, route: ctx.route }, 'local route failed');
+      }
+      sendError(ctx.res, err, ctx.requestId);
+    },
+  });
+
   async function handleLocal(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     const startMs = clock.monotonic();
-    const method = req.method as string;
-    let route = UNKNOWN_LOCAL_ROUTE;
-    try {
-      if (path.startsWith(ADMIN_PREFIX)) {
-        route = await admin(req, res);
-      } else {
-        const found = router.find(method, path);
-        if (found.kind === 'found') {
-          route = found.match.route;
-          await found.match.handler(req, res);
-        } else {
-          const requestId = resolveRequestId(req.headers[REQUEST_ID_HEADER]);
-          res.setHeader(REQUEST_ID_HEADER, requestId);
-          if (found.kind === 'method-not-allowed') res.setHeader('allow', found.allowed.join(', '));
-          sendError(res, found.kind === 'not-found' ? NOT_FOUND : METHOD_NOT_ALLOWED, requestId);
-        }
-      }
-    } catch (err) {
-      const requestId = resolveRequestId(req.headers[REQUEST_ID_HEADER]);
-      logger.error({ err, reqId: requestId, route }, 'local route failed');
-      sendError(res, err, requestId);
-    }
-    metrics.http.observe(route, method, res.statusCode, (clock.monotonic() - startMs) / 1000);
+    const route = path.startsWith(ADMIN_PREFIX) ? await admin(req, res) : (await serveLocal(req, res)).route;
+    metrics.http.observe(route, req.method as string, res.statusCode, (clock.monotonic() - startMs) / 1000);
   }
 
   const server = createServer((req, res) => {

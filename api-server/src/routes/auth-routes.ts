@@ -1,8 +1,14 @@
 import { hashPassword, passwordNeedsRehash, verifyPassword } from '@floodgate/database';
-import { Channels, FloodgateError, type Router, readJsonBody, sendJson } from '@floodgate/shared';
+import {
+  Channels,
+  FloodgateError,
+  type RouteHandler,
+  type Router,
+  readJsonBody,
+  sendJson,
+} from '@floodgate/shared';
 import { z } from 'zod';
 import type { AppDeps } from '../app-deps.js';
-import type { Handler } from '../http/request-context.js';
 import { parseWith } from '../http/validate.js';
 
 const LoginBody = z.strictObject({
@@ -16,7 +22,7 @@ const LoginBody = z.strictObject({
  * Logout revokes in PostgreSQL, then publishes the token hash on Channels.sessionRevoked so every
  * gateway drops its cached copy.
  */
-export function registerAuthRoutes(router: Router<Handler>, deps: AppDeps): void {
+export function registerAuthRoutes(router: Router<RouteHandler>, deps: AppDeps): void {
   const { users, sessions, authenticate, eventBus, logger, config } = deps;
 
   router.add('POST', '/api/v1/auth/login', async ({ req, res }) => {

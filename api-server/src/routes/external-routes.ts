@@ -1,6 +1,5 @@
-import { type Router, sendJson } from '@floodgate/shared';
+import { type RouteHandler, type Router, sendJson } from '@floodgate/shared';
 import type { AppDeps } from '../app-deps.js';
-import type { Handler } from '../http/request-context.js';
 
 const FALLBACK_HEADERS = { 'x-fallback': 'true' };
 
@@ -8,7 +7,7 @@ const FALLBACK_HEADERS = { 'x-fallback': 'true' };
  * GET /api/v1/external: the flaky dependency through its breaker. A failure or an open breaker is
  * still a 200, with `source: "fallback"`, the reason, and `x-fallback: true`.
  */
-export function registerExternalRoutes(router: Router<Handler>, deps: AppDeps): void {
+export function registerExternalRoutes(router: Router<RouteHandler>, deps: AppDeps): void {
   const breaker = deps.externalBreaker;
   router.add('GET', '/api/v1/external', async ({ res }) => {
     const outcome = await breaker.call();

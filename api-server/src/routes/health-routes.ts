@@ -1,7 +1,12 @@
-import type { Clock, Pool } from '@floodgate/shared';
-import { FloodgateError, type Router, sendJson } from '@floodgate/shared';
+import {
+  type Clock,
+  FloodgateError,
+  type Pool,
+  type RouteHandler,
+  type Router,
+  sendJson,
+} from '@floodgate/shared';
 import type { AppDeps } from '../app-deps.js';
-import type { Handler } from '../http/request-context.js';
 
 /** How long PostgreSQL has to answer before the instance reports not ready. */
 export const READY_TIMEOUT_MS = 1000;
@@ -10,7 +15,7 @@ export const READY_TIMEOUT_MS = 1000;
  * GET /health (summary), /health/live (the process runs), /health/ready (PostgreSQL answers
  * SELECT 1 within READY_TIMEOUT_MS; else 503 DEPENDENCY_UNAVAILABLE, so balancers route elsewhere).
  */
-export function registerHealthRoutes(router: Router<Handler>, deps: AppDeps): void {
+export function registerHealthRoutes(router: Router<RouteHandler>, deps: AppDeps): void {
   const { pool, clock, startedAtMs } = deps;
   const instanceId = deps.config.instanceId;
 

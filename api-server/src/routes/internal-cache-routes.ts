@@ -1,4 +1,4 @@
-import { type Router, readBodyWith, sendJson } from '@floodgate/shared';
+import { type RouteHandler, type Router, readBodyWith, sendJson } from '@floodgate/shared';
 import {
   type CacheClearResultAnswer,
   type CacheInstanceStats,
@@ -8,7 +8,6 @@ import {
 import type { AppDeps } from '../app-deps.js';
 import type { TwoLevelCache } from '../cache/two-level-cache.js';
 import { createInternalAuth } from '../http/internal-auth.js';
-import type { Handler } from '../http/request-context.js';
 
 const CLEAR_BODY_LIMIT_BYTES = 4096;
 
@@ -19,7 +18,7 @@ const CLEAR_BODY_LIMIT_BYTES = 4096;
  * `POST /internal/cache/clear` with `{}` (all), `{"key": K}` or `{"prefix": P}` drops L1 here and the
  * matching L2 values → `{data: CacheClearResult}`.
  */
-export function registerInternalCacheRoutes(router: Router<Handler>, deps: AppDeps): void {
+export function registerInternalCacheRoutes(router: Router<RouteHandler>, deps: AppDeps): void {
   const { cache, config } = deps;
   const guard = createInternalAuth(config.internalToken);
   const instanceId = config.instanceId;

@@ -1,9 +1,8 @@
 import { type JsonObject, ResourceRepository } from '@floodgate/database';
-import { FloodgateError, type Router, readJsonBody, sendJson } from '@floodgate/shared';
+import { FloodgateError, type RouteHandler, type Router, readJsonBody, sendJson } from '@floodgate/shared';
 import { z } from 'zod';
 import type { AppDeps } from '../app-deps.js';
 import { listKey, resourceKey, resourceWriteTags } from '../cache/cache-keys.js';
-import type { Handler } from '../http/request-context.js';
 import { sendCached } from '../http/send-cached.js';
 import { sendWriteOutcome } from '../http/send-write-outcome.js';
 import { parseId, parseWith } from '../http/validate.js';
@@ -48,7 +47,7 @@ const scopeOf = (session: { userId: number }) => `user:${session.userId}`;
  * coherent (docs/caching.md). A 2xx means committed. POST and PATCH honour Idempotency-Key.
  * Bodies are strict: unknown fields are rejected.
  */
-export function registerResourceRoutes(router: Router<Handler>, deps: AppDeps): void {
+export function registerResourceRoutes(router: Router<RouteHandler>, deps: AppDeps): void {
   const { resources, authenticate, config, cache, idempotentWrites } = deps;
   const limitBytes = config.bodyLimitBytes;
   const compressMinBytes = config.cache.compressMinBytes;

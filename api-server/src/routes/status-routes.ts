@@ -1,9 +1,8 @@
-import { type Router, sendJson } from '@floodgate/shared';
+import { type RouteHandler, type Router, sendJson } from '@floodgate/shared';
 import type { AppDeps } from '../app-deps.js';
-import type { Handler } from '../http/request-context.js';
 
 /** GET /api/v1/status: the benchmark target, so no I/O: just identity and uptime in seconds. */
-export function registerStatusRoutes(router: Router<Handler>, deps: AppDeps): void {
+export function registerStatusRoutes(router: Router<RouteHandler>, deps: AppDeps): void {
   const { clock, startedAtMs } = deps;
   const instanceId = deps.config.instanceId;
   router.add('GET', '/api/v1/status', ({ res }) => {

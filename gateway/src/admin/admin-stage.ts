@@ -1,4 +1,4 @@
-import { FloodgateError, Router } from '@floodgate/shared';
+import { matchRoute, Router } from '@floodgate/shared';
 import type { RequestContext } from '../pipeline/request-context.js';
 import { DONE, type Stage } from '../pipeline/stage.js';
 
@@ -22,14 +22,9 @@ export function createAdminStage(routes: readonly AdminRoute[]): Stage {
   return {
     name: 'admin',
     handle(ctx: RequestContext) {
-      const found = router.find(ctx.req.method as string, ctx.path);
-      if (found.kind === 'not-found') throw new FloodgateError('NOT_FOUND');
-      if (found.kind === 'method-not-allowed') {
-        ctx.res.setHeader('allow', found.allowed.join(', '));
-        throw new FloodgateError('METHOD_NOT_ALLOWED');
-      }
-      ctx.route = found.match.route;
-      const answered = found.match.handler(ctx);
+      const match = matchRoute(router, ctx.req.method as string, ctx.path, ctx.res);
+      ctx.route = match.route;
+      const answered = match.handler(ctx);
       return answered === undefined ? DONE : answered.then(() => DONE);
     },
   };

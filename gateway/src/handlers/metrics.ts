@@ -9,7 +9,7 @@ export function createMetricsStage(deps: { registry: Registry }): Stage {
   return {
     name: 'metrics',
     async handle(ctx: RequestContext) {
-      await serve(ctx.req, ctx.res);
+      await serve(ctx);
       return DONE;
     },
   };

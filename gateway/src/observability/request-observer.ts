@@ -1,11 +1,8 @@
-import type { Clock, Logger } from '@floodgate/shared';
+import { CLIENT_CLOSED_REQUEST, type Clock, type Logger } from '@floodgate/shared';
 import { tierOf } from '../auth/identity.js';
 import type { RequestContext } from '../pipeline/request-context.js';
 import type { GatewayMetrics } from './gateway-metrics.js';
 import type { GatewayStats } from './gateway-stats.js';
-
-/** Status recorded when the client closed the connection before the response finished (nginx's 499). */
-export const CLIENT_CLOSED_REQUEST = 499;
 
 /**
  * Records each finished request once: counters, the HTTP metrics (route template, method, status

@@ -1,4 +1,4 @@
-import { connectionTokens, HOP_BY_HOP_HEADERS, REQUEST_ID_HEADER } from '@floodgate/shared';
+import { appendForwardedHeaders, HOP_BY_HOP_HEADERS, REQUEST_ID_HEADER } from '@floodgate/shared';
 import type { ClientIpResolver } from '../auth/client-ip.js';
 import { tierOf } from '../auth/identity.js';
 import type { RequestContext } from '../pipeline/request-context.js';
@@ -20,6 +20,11 @@ const DROPPED_REQUEST_HEADERS: ReadonlySet<string> = new Set([
   'x-forwarded-proto',
   'x-forwarded-host',
 ]);
+/** The same, for a request whose Authorization header carries an API key. */
+const DROPPED_WITH_AUTHORIZATION: ReadonlySet<string> = new Set([
+  ...DROPPED_REQUEST_HEADERS,
+  'authorization',
+]);
 
 /**
  * The headers sent to the balancer, as a flat [name, value, ...] list: the client's end-to-end
@@ -31,17 +36,12 @@ const DROPPED_REQUEST_HEADERS: ReadonlySet<string> = new Set([
 export function buildUpstreamHeaders(ctx: RequestContext, clientIp: ClientIpResolver): string[] {
   const req = ctx.req;
   const headers = req.headers;
-  const connection = headers.connection;
-  const named =
-    connection === undefined || isPlainConnection(connection) ? null : connectionTokens(connection);
-  const out: string[] = [];
-  for (const name in headers) {
-    if (DROPPED_REQUEST_HEADERS.has(name) || named?.includes(name)) continue;
-    const value = headers[name];
-    if (name === 'authorization' && isApiKeyScheme(value as string)) continue;
-    if (typeof value === 'string') out.push(name, value);
-    else if (value !== undefined) for (const v of value) out.push(name, v);
-  }
+  const authorization = headers.authorization;
+  const dropped =
+    authorization !== undefined && isApiKeyScheme(authorization)
+      ? DROPPED_WITH_AUTHORIZATION
+      : DROPPED_REQUEST_HEADERS;
+  const out = appendForwardedHeaders([], headers, dropped);
   out.push(REQUEST_ID_HEADER, ctx.requestId);
   if (ctx.clientIp === '') ctx.clientIp = clientIp.resolve(req);
   out.push('x-forwarded-for', ctx.clientIp);
@@ -59,8 +59,4 @@ export function buildUpstreamHeaders(ctx: RequestContext, clientIp: ClientIpReso
 
 function isApiKeyScheme(value: string): boolean {
   return value.length > 7 && value.charCodeAt(6) === 32 && value.slice(0, 6).toLowerCase() === 'apikey';
-}
-
-function isPlainConnection(value: string): boolean {
-  return value === 'keep-alive' || value === 'close' || value === 'Keep-Alive' || value === 'Close';
 }

@@ -1,8 +1,6 @@
-import type { ClientRequest, IncomingMessage } from 'node:http';
-import type { Socket } from 'node:net';
+import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { type Clock, FloodgateError, type Logger, refuseUpgrade } from '@floodgate/shared';
-import httpProxy from 'http-proxy';
+import { type Clock, FloodgateError, type Logger, refuseUpgrade, WebSocketTunnels } from '@floodgate/shared';
 import type { ClientIpResolver } from '../auth/client-ip.js';
 import { ADMIN_PREFIX } from '../gateway-router.js';
 import { GatewayResponse } from '../http/gateway-response.js';
@@ -39,16 +37,9 @@ export interface WebSocketUpgradeDeps {
   clock: Clock;
 }
 
-interface Tunnel {
-  requestId: string;
-  /** The balancer side, once the upgrade succeeded. */
-  upstream: Socket | null;
-}
-
 const NOT_FOUND = new FloodgateError('NOT_FOUND');
 const INVALID_PATH = new FloodgateError('INVALID_PATH');
 const SHUTTING_DOWN = new FloodgateError('SHUTTING_DOWN');
-const BAD_GATEWAY = new FloodgateError('BAD_GATEWAY');
 
 /** Response headers a refusal carries (rate-limit information, Retry-After, WWW-Authenticate). */
 const REFUSAL_HEADERS = [
@@ -77,8 +68,7 @@ export class WebSocketUpgrades {
   readonly #config: WebSocketUpgradeConfig;
   readonly #deps: WebSocketUpgradeDeps;
   readonly #pipeline: Pipeline;
-  readonly #proxy: httpProxy;
-  readonly #tunnels = new Map<Duplex, Tunnel>();
+  readonly #tunnels: WebSocketTunnels;
   #closing = false;
 
   constructor(config: WebSocketUpgradeConfig, deps: WebSocketUpgradeDeps) {
@@ -100,18 +90,8 @@ export class WebSocketUpgrades {
     }
     stages.push({ name: 'tunnel', handle: (ctx) => this.#tunnel(ctx) });
     this.#pipeline = new Pipeline('upgrade', stages, this.#refuse);
-    this.#proxy = httpProxy.createProxyServer({ ws: true, xfwd: false, changeOrigin: true });
-    this.#proxy.on('error', (err) => deps.logger.debug({ err: err.message }, 'websocket proxy error'));
-    this.#proxy.on('proxyReqWs', (proxyReq: ClientRequest, _req, socket) => {
-      const tunnel = this.#tunnels.get(socket);
-      proxyReq.on('upgrade', (_res, upstream: Socket) => {
-        if (tunnel === undefined || socket.destroyed) {
-          upstream.destroy();
-          return;
-        }
-        tunnel.upstream = upstream;
-      });
-    });
+    // X-Forwarded-For is the client address the gateway resolved (buildUpstreamHeaders).
+    this.#tunnels = new WebSocketTunnels({ logger: deps.logger, xfwd: false });
   }
 
   /** Open tunnels. */
@@ -142,10 +122,7 @@ export class WebSocketUpgrades {
   /** Ends every tunnel and refuses new upgrades (shutdown). */
   closeAll(): void {
     this.#closing = true;
-    for (const [socket, tunnel] of this.#tunnels) {
-      tunnel.upstream?.destroy();
-      socket.destroy();
-    }
+    this.#tunnels.closeAll();
   }
 
   readonly #refuse: ErrorResponder = (ctx, err) => {
@@ -184,21 +161,10 @@ export class WebSocketUpgrades {
     headers.upgrade = req.headers.upgrade ?? 'websocket';
     req.headers = headers;
     req.url = ctx.target;
-    const tunnel: Tunnel = { requestId: ctx.requestId, upstream: null };
-    this.#tunnels.set(socket, tunnel);
-    socket.once('close', () => {
-      this.#tunnels.delete(socket);
-      tunnel.upstream?.destroy();
-    });
     this.#deps.logger.info({ reqId: ctx.requestId, route: 'websocket', path: ctx.path }, 'websocket upgrade');
-    this.#proxy.ws(req, socket, res.upgradeHead as Buffer, { target: this.#config.lbUrl }, (err) => {
-      this.#deps.logger.warn(
-        { reqId: ctx.requestId, err: (err as { code?: string }).code ?? err.message },
-        'websocket upstream failed',
-      );
-      // Before the upgrade the client still expects an HTTP answer.
-      if (tunnel.upstream === null && socket.writable) refuseUpgrade(socket, BAD_GATEWAY, ctx.requestId);
-      else socket.destroy();
+    this.#tunnels.open(req, socket, res.upgradeHead as Buffer, {
+      target: this.#config.lbUrl,
+      requestId: ctx.requestId,
     });
     return DONE;
   }

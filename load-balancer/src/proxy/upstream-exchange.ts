@@ -1,5 +1,11 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import { FloodgateError, REQUEST_ID_HEADER, sendError } from '@floodgate/shared';
+import {
+  CLIENT_CLOSED_REQUEST,
+  FloodgateError,
+  REQUEST_ID_HEADER,
+  sendError,
+  stripHopByHop,
+} from '@floodgate/shared';
 import type { Dispatcher } from 'undici';
 import type { Backend } from '../backends/backend.js';
 import { NO_RESPONSE } from '../backends/try-outcome.js';
@@ -15,12 +21,9 @@ import { recordOutcome } from './record-outcome.js';
 import { recordProxied } from './record-proxied.js';
 import { mayRetryAfterSent } from './retry-policy.js';
 import { UpstreamAttempt } from './upstream-attempt.js';
-import { buildUpstreamHeaders, clientAddress, stripHopByHop } from './upstream-headers.js';
+import { buildUpstreamHeaders, clientAddress } from './upstream-headers.js';
 
 export const BACKEND_ID_HEADER = 'x-backend-id';
-
-/** Status logged for a request whose client went away before the response was complete (nginx's 499). */
-const CLIENT_CLOSED_STATUS = 499;
 
 // Built once: a failure storm must not also become an allocation storm.
 const ERRORS: Record<Exclude<UpstreamErrorKind, 'client-gone'>, FloodgateError> = {
@@ -284,7 +287,7 @@ export class UpstreamExchange {
       this.#clientGone = true;
       if (attempt !== null && !attempt.finished) attempt.controller?.abort(CLIENT_GONE_ERROR);
     }
-    const status = finished ? res.statusCode : this.#cutStatus || CLIENT_CLOSED_STATUS;
+    const status = finished ? res.statusCode : this.#cutStatus || CLIENT_CLOSED_REQUEST;
     recordProxied(
       this.#deps,
       this.#requestId,

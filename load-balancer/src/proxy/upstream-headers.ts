@@ -1,7 +1,5 @@
-import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
-import { connectionTokens, HOP_BY_HOP_HEADERS, REQUEST_ID_HEADER } from '@floodgate/shared';
-
-const HOP_BY_HOP_LIST: readonly string[] = [...HOP_BY_HOP_HEADERS];
+import type { IncomingMessage } from 'node:http';
+import { appendForwardedHeaders, HOP_BY_HOP_HEADERS, REQUEST_ID_HEADER } from '@floodgate/shared';
 
 /**
  * Request headers never copied upstream as received: hop-by-hop ones; `host` (the pool sends the
@@ -18,14 +16,6 @@ const NOT_COPIED_UPSTREAM: ReadonlySet<string> = new Set([
   REQUEST_ID_HEADER,
 ]);
 
-/** Extra hop-by-hop names listed in a Connection header; null for the usual keep-alive/close. */
-function extraConnectionTokens(value: string | string[] | undefined): string[] | null {
-  if (value === undefined || value === 'keep-alive' || value === 'close' || value === 'Keep-Alive')
-    return null;
-  const tokens = connectionTokens(value);
-  return tokens.length === 0 ? null : tokens;
-}
-
 /** The peer address without the IPv4-mapped IPv6 prefix ("::ffff:10.0.0.1" → "10.0.0.1"). */
 export function clientAddress(req: IncomingMessage): string {
   const address = req.socket.remoteAddress ?? '';
@@ -39,25 +29,11 @@ export function clientAddress(req: IncomingMessage): string {
  */
 export function buildUpstreamHeaders(req: IncomingMessage, requestId: string, clientIp: string): string[] {
   const headers = req.headers;
-  const extra = extraConnectionTokens(headers.connection);
-  const out: string[] = [];
-  for (const name in headers) {
-    if (NOT_COPIED_UPSTREAM.has(name) || extra?.includes(name)) continue;
-    const value = headers[name];
-    if (typeof value === 'string') out.push(name, value);
-    else if (value !== undefined) for (const v of value) out.push(name, v);
-  }
+  const out = appendForwardedHeaders([], headers, NOT_COPIED_UPSTREAM);
   const forwardedFor = headers['x-forwarded-for'];
   out.push('x-forwarded-for', forwardedFor ? `${forwardedFor}, ${clientIp}` : clientIp);
   out.push('x-forwarded-proto', 'encrypted' in req.socket && req.socket.encrypted ? 'https' : 'http');
   if (headers.host !== undefined) out.push('x-forwarded-host', headers.host);
   out.push(REQUEST_ID_HEADER, requestId);
   return out;
-}
-
-/** Deletes hop-by-hop headers (and those named in Connection) from a parsed upstream response, in place. */
-export function stripHopByHop(headers: IncomingHttpHeaders): void {
-  const extra = extraConnectionTokens(headers.connection);
-  if (extra !== null) for (const name of extra) delete headers[name];
-  for (const name of HOP_BY_HOP_LIST) if (headers[name] !== undefined) delete headers[name];
 }

@@ -1,5 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { sendJson } from '@floodgate/shared';
+import { type RouteContext, sendJson } from '@floodgate/shared';
 import type { BackendPool } from '../backends/backend-pool.js';
 
 /** Body of `GET /health`: "ok" when every backend is available, "degraded" otherwise. */
@@ -10,7 +9,7 @@ export interface LbHealth {
 
 /** 200 while at least one backend is available, 503 when none is (the balancer can serve nothing). */
 export function createHealthHandler(pool: BackendPool) {
-  return (_req: IncomingMessage, res: ServerResponse): void => {
+  return ({ res }: RouteContext): void => {
     const total = pool.backends.length;
     const available = pool.availableCount();
     const body: LbHealth = {

@@ -1,5 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type Clock, sendJson } from '@floodgate/shared';
+import { type Clock, type RouteContext, sendJson } from '@floodgate/shared';
 import { LbAlgorithm, type LbStatusAnswer } from '@floodgate/shared/admin-api';
 import type { BackendPool } from '../backends/backend-pool.js';
 
@@ -9,7 +8,7 @@ export function createLbStatusHandler(pool: BackendPool, clock: Clock) {
   const startedAt = new Date(clock.now()).toISOString();
   // Checked once: a balancer whose name is no LB_ALGORITHM value fails here, not on the wire.
   const algorithm = LbAlgorithm.parse(pool.balancer.name);
-  return (_req: IncomingMessage, res: ServerResponse): void => {
+  return ({ res }: RouteContext): void => {
     const body: LbStatusAnswer = {
       data: {
         algorithm,

@@ -1,5 +1,12 @@
+export { CLIENT_CLOSED_REQUEST } from './client-closed-request.js';
+export { createRouteServer, type RouteServer, type RouteServerOptions } from './create-route-server.js';
 export { drainServer, trackConnections } from './drain-server.js';
-export { connectionTokens, HOP_BY_HOP_HEADERS } from './hop-by-hop.js';
+export {
+  appendForwardedHeaders,
+  connectionHeaderNames,
+  HOP_BY_HOP_HEADERS,
+  stripHopByHop,
+} from './hop-by-hop.js';
 export {
   isValidIdempotencyKey,
   MALFORMED_IDEMPOTENCY_KEY,
@@ -7,8 +14,10 @@ export {
   parseIdempotencyKey,
 } from './idempotency-key.js';
 export { listen } from './listen.js';
+export { matchRoute, UNMATCHED_ROUTE } from './match-route.js';
 export { parseQuery, parseWith, readBodyWith, type ValidationIssue, validationFailed } from './parse-with.js';
 export { jsonDepth, MAX_JSON_DEPTH, readJsonBody } from './read-json-body.js';
+export { RouteContext, type RouteHandler } from './route-context.js';
 export { type RouteMatch, type RouteResult, Router } from './router.js';
 export { sendError, sendJson } from './send-json.js';
 export { shutdownServer } from './shutdown-server.js';
@@ -18,3 +27,4 @@ export {
   type TokenOrLoopbackGuardOptions,
 } from './token-or-loopback-guard.js';
 export { refuseUpgrade } from './upgrade-error.js';
+export { type TunnelOptions, WebSocketTunnels, type WebSocketTunnelsOptions } from './websocket-tunnels.js';

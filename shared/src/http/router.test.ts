@@ -34,7 +34,7 @@ describe('Router', () => {
     assert.equal(router.find('GET', '/api/v1/resources/').kind, 'not-found', 'empty param does not match');
     const r = router.find('PUT', '/api/v1/resources/1');
     assert.equal(r.kind, 'method-not-allowed');
-    assert.deepEqual(r.kind === 'method-not-allowed' && r.allowed.sort(), ['DELETE', 'GET']);
+    assert.deepEqual(r.kind === 'method-not-allowed' && r.allowed.sort(), ['DELETE', 'GET', 'HEAD']);
   });
 
   it('answers HEAD with the GET handler', () => {

@@ -12,6 +12,7 @@ export interface RouteMatch<H> {
 
 export type RouteResult<H> =
   | { kind: 'found'; match: RouteMatch<H> }
+  /** `allowed` lists HEAD wherever GET is, as `find` serves it. */
   | { kind: 'method-not-allowed'; allowed: string[] }
   | { kind: 'not-found' };
 
@@ -89,7 +90,9 @@ function pick<H>(
 ): RouteResult<H> {
   const handler = handlers.get(method) ?? (method === 'HEAD' ? handlers.get('GET') : undefined);
   if (handler !== undefined) return { kind: 'found', match: { handler, route, params } };
-  return { kind: 'method-not-allowed', allowed: [...handlers.keys()] };
+  const allowed = [...handlers.keys()];
+  if (handlers.has('GET') && !handlers.has('HEAD')) allowed.push('HEAD');
+  return { kind: 'method-not-allowed', allowed };
 }
 
 function safeDecode(s: string): string {
