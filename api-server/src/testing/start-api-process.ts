@@ -26,6 +26,11 @@ export async function startApiProcess(instanceId: string, env: Record<string, st
       LOG_LEVEL: 'info',
     },
   });
-  const [, port] = await api.waitForOutput(/"port":(\d+),[^\n]*api-server listening/);
+  const [, port] = await api
+    .waitForOutput(/"port":(\d+),[^\n]*api-server listening/)
+    .catch(async (err: unknown) => {
+      await api.kill(); // the caller never gets it to stop
+      throw err;
+    });
   return Object.assign(api, { port: Number(port), baseUrl: `http://127.0.0.1:${port}` });
 }

@@ -14,6 +14,9 @@ export interface EmbeddedPostgresProcess extends TestProcess {
  */
 export async function startEmbeddedPostgresProcess(): Promise<EmbeddedPostgresProcess> {
   const server = startNodeProcess(ENTRY, { name: 'embedded PostgreSQL' });
-  const [, port] = await server.waitForOutput(/\{"port":(\d+)\}/);
+  const [, port] = await server.waitForOutput(/\{"port":(\d+)\}/).catch(async (err: unknown) => {
+    await server.kill(); // the caller never gets it to stop
+    throw err;
+  });
   return Object.assign(server, { url: `postgres://postgres@127.0.0.1:${port}/postgres` });
 }

@@ -19,6 +19,9 @@ export async function startGatewayProcess(env: Record<string, string>): Promise<
       GATEWAY_PORT: String(port),
     },
   });
-  await gateway.waitForHttp(`http://127.0.0.1:${port}/health`);
+  await gateway.waitForHttp(`http://127.0.0.1:${port}/health`).catch(async (err: unknown) => {
+    await gateway.kill(); // the caller never gets it to stop
+    throw err;
+  });
   return Object.assign(gateway, { port });
 }

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { nodeSourceArgs } from '../process/node-source-args.js';
 
 /** The repository root; relative entries are resolved against it. */
-export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 /** How a process ended. */
 export interface ProcessExit {
@@ -33,7 +33,7 @@ export interface TestProcess {
   output(): string;
   /**
    * Resolves with the first match of `pattern` in the output (waiting for it to be written);
-   * rejects with the output so far when the process exits first or after `timeoutMs`.
+   * rejects with the output so far when the process exits first or after `timeoutMs` (60 s).
    */
   waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
   /**
@@ -53,6 +53,8 @@ export interface TestProcess {
 
 const OUTPUT_LIMIT = 1024 * 1024;
 const POLL_MS = 25;
+/** How long a process may take to get ready by default: tsx and PGlite start slowly on a busy machine. */
+const START_TIMEOUT_MS = 60_000;
 /** Linux: lets a non-node child receive SIGKILL when the test process dies (PR_SET_PDEATHSIG). */
 const SETPRIV = '/usr/bin/setpriv';
 
@@ -191,7 +193,7 @@ class SpawnedProcess implements TestProcess {
     return this.#output;
   }
 
-  waitForOutput(pattern: RegExp, timeoutMs = 30_000): Promise<RegExpMatchArray> {
+  waitForOutput(pattern: RegExp, timeoutMs = START_TIMEOUT_MS): Promise<RegExpMatchArray> {
     return new Promise((settle, fail) => {
       const finish = (outcome: RegExpMatchArray | Error) => {
         this.#watchers.delete(watcher);
@@ -213,7 +215,7 @@ class SpawnedProcess implements TestProcess {
     });
   }
 
-  async waitForHttp(url: string, timeoutMs = 30_000): Promise<number> {
+  async waitForHttp(url: string, timeoutMs = START_TIMEOUT_MS): Promise<number> {
     // Polling is the only way to learn that a port started listening; the deadline bounds it.
     const deadline = performance.now() + timeoutMs;
     let last = 'no answer yet';
