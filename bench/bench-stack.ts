@@ -29,7 +29,7 @@ export interface BenchStack extends StackInfo {
 }
 
 /** Creates the bench database on the machine's PostgreSQL when it does not exist yet. */
-export async function ensureBenchDatabase(): Promise<string> {
+async function ensureBenchDatabase(): Promise<string> {
   const admin = new pg.Client({ connectionString: TEST_PG_ADMIN_URL, connectionTimeoutMillis: 3000 });
   await admin.connect();
   try {

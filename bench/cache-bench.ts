@@ -13,10 +13,10 @@ import { CacheOverviewAnswer } from '@floodgate/shared/admin-api';
 const RESULTS_FILE = join(resolve(dirname(fileURLToPath(import.meta.url))), 'results', 'cache-latest.json');
 
 /** Distinct resources in the mix. */
-export const ZIPF_KEYS = 1000;
+const ZIPF_KEYS = 1000;
 /** Zipf exponent: ~0.6 of requests go to the 100 most popular keys. */
-export const ZIPF_S = 1.0;
-export const CACHE_SCENARIO = 'cache (zipf mix, full path)';
+const ZIPF_S = 1.0;
+const CACHE_SCENARIO = 'cache (zipf mix, full path)';
 
 type Status = 'HIT-L1' | 'HIT-L2' | 'MISS' | 'STALE' | 'other';
 

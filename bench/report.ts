@@ -32,7 +32,7 @@ export interface Row extends Measurement {
   budget: { ok: boolean; notes: string[] } | undefined;
 }
 
-export function meanLatencyMs(m: Pick<Measurement, 'connections' | 'rps'>): number {
+function meanLatencyMs(m: Pick<Measurement, 'connections' | 'rps'>): number {
   return m.rps > 0 ? (m.connections * 1000) / m.rps : Number.POSITIVE_INFINITY;
 }
 

@@ -4,6 +4,7 @@ import {
   type ApiServerConfig,
   CLIENT_CLOSED_REQUEST,
   type Clock,
+  createEventBus,
   createLogger,
   createMetricsRegistry,
   createPgPool,
@@ -25,7 +26,6 @@ import type { AppDeps } from './app-deps.js';
 import { createAuthenticator } from './auth/authenticate.js';
 import { createResourceCache } from './cache/create-resource-cache.js';
 import type { TwoLevelCache } from './cache/two-level-cache.js';
-import { createEventBus } from './create-event-bus.js';
 import { ExternalBreaker } from './external/external-breaker.js';
 import { createFlakyDependency } from './external/flaky-dependency.js';
 import { toPublicError } from './http/public-error.js';
@@ -74,7 +74,9 @@ export async function createApiServer(config: ApiServerConfig, deps: ApiServerDe
   const clock = deps.clock ?? systemClock;
   const pool =
     deps.pool ?? createPgPool(config.postgres, logger, { applicationName: `floodgate-${config.instanceId}` });
-  const ownedBus = deps.eventBus ? undefined : createEventBus(config, logger);
+  const ownedBus = deps.eventBus
+    ? undefined
+    : createEventBus(config.redis, logger, { name: config.instanceId });
   const eventBus = deps.eventBus ?? (ownedBus as { bus: EventBus }).bus;
   const registry = createMetricsRegistry('api-server');
   const httpMetrics = new HttpMetrics(registry);

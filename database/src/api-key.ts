@@ -1,14 +1,14 @@
 import { createHmac, createSecretKey, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** Every key starts with this; the prefix and secret follow, separated by `_`. */
-export const API_KEY_SCHEME = 'fg_';
+const API_KEY_SCHEME = 'fg_';
 
 // fg_<prefix 4-16 lowercase letters/digits>_<secret 32-64 base64url chars>. The prefix has no `_`, so
 // the first `_` after `fg_` ends it even when the secret contains `_`.
 const API_KEY_SHAPE = /^fg_([a-z0-9]{4,16})_[A-Za-z0-9_-]{32,64}$/;
 const PREFIX_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 /** Length of generated prefixes. */
-export const API_KEY_PREFIX_LENGTH = 8;
+const API_KEY_PREFIX_LENGTH = 8;
 
 /** A new key: an 8-character random prefix and 32 random bytes of secret (base64url). */
 export function generateApiKey(): { key: string; prefix: string } {

@@ -1,24 +1,16 @@
 export {
-  API_KEY_PREFIX_LENGTH,
-  API_KEY_SCHEME,
   apiKeyHashesEqual,
   apiKeyPrefix,
   createApiKeyHasher,
   generateApiKey,
 } from './api-key.js';
 export {
-  loadMigrations,
-  MIGRATION_LOCK_KEY,
-  MIGRATIONS_DIR,
   type Migration,
   type RunMigrationsOptions,
   runMigrations,
 } from './migrate.js';
-export { MigrationError } from './migration-error.js';
 export {
-  BCRYPT_MAX_PASSWORD_BYTES,
   hashPassword,
-  PASSWORD_HASH_PARAMS,
   passwordNeedsRehash,
   verifyPassword,
 } from './passwords.js';
@@ -27,15 +19,13 @@ export {
   type ApiKeyInfo,
   ApiKeyRepository,
   type CreatedApiKey,
-  MAX_API_KEY_LIST,
 } from './repositories/api-key-repository.js';
 export {
   type IdempotencyRecord,
   IdempotencyRepository,
   type StoredResponse,
 } from './repositories/idempotency-repository.js';
-export { MAX_INT_ID, type Queryable } from './repositories/queryable.js';
-export { decodeResourceCursor, encodeResourceCursor } from './repositories/resource-cursor.js';
+export type { Queryable } from './repositories/queryable.js';
 export {
   type JsonObject,
   type NewResource,
@@ -60,8 +50,6 @@ export {
 export {
   DEV_DEMO_KEYS,
   type DevDemoKey,
-  SEED_LOCK_KEY,
-  seedDevApiKeys,
   seedDevData,
 } from './seed-dev-data.js';
-export { generateSessionToken, hashSessionToken, isWellFormedSessionToken } from './session-token.js';
+export { hashSessionToken, isWellFormedSessionToken } from './session-token.js';

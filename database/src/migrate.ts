@@ -5,13 +5,13 @@ import type { Logger, Pool, PoolClient } from '@floodgate/shared';
 import { MigrationError } from './migration-error.js';
 
 /** The directory of numbered migration files, next to `src/` (and `dist/`). */
-export const MIGRATIONS_DIR: URL = new URL('../migrations/', import.meta.url);
+const MIGRATIONS_DIR: URL = new URL('../migrations/', import.meta.url);
 
 /**
  * Key of the session-level advisory lock that serialises migration runs across processes.
  * Any constant works as long as nothing else in the database uses it.
  */
-export const MIGRATION_LOCK_KEY = 7_206_151_001;
+const MIGRATION_LOCK_KEY = 7_206_151_001;
 
 const FILE_NAME = /^(\d{3,})_([a-z0-9_]+)\.sql$/;
 const QUERY_CANCELED = '57014';

@@ -9,7 +9,7 @@ import { compare as bcryptCompare } from 'bcryptjs';
 export const PASSWORD_HASH_PARAMS = Object.freeze({ ln: 15, r: 8, p: 3 });
 
 /** bcrypt ignores every byte after the 72nd: a legacy hash cannot tell longer passwords apart. */
-export const BCRYPT_MAX_PASSWORD_BYTES = 72;
+const BCRYPT_MAX_PASSWORD_BYTES = 72;
 
 const SALT_BYTES = 16;
 const KEY_BYTES = 32;

@@ -4,7 +4,7 @@ import { hashPassword } from './passwords.js';
 import type { Tier } from './repositories/session-repository.js';
 
 /** Transaction-scoped advisory lock key: concurrent seeders queue here and re-check emptiness. */
-export const SEED_LOCK_KEY = 7_206_151_002;
+const SEED_LOCK_KEY = 7_206_151_002;
 
 // Development credentials. They exist only here; callers never run this with NODE_ENV=production.
 const DEV_USERS = [

@@ -5,6 +5,7 @@ import { hostname } from 'node:os';
 import { ApiKeyRepository, createApiKeyHasher, SessionRepository } from '@floodgate/database';
 import {
   type Clock,
+  createEventBus,
   createLogger,
   createPgPool,
   createRedisClient,
@@ -28,7 +29,6 @@ import { AdmissionMetrics } from './admission/admission-metrics.js';
 import { ApiKeyVerifier } from './auth/api-key-verifier.js';
 import { ClientIpResolver } from './auth/client-ip.js';
 import { SessionVerifier } from './auth/session-verifier.js';
-import { createEventBus } from './events/create-event-bus.js';
 import { createGatewayPipelines } from './gateway-pipelines.js';
 import { GatewayRouter } from './gateway-router.js';
 import { createClientErrorHandler } from './http/client-error-handler.js';
@@ -86,7 +86,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
     );
   }
   const pgPool = deps.pool ?? createPgPool(config.postgres, logger, { applicationName: 'floodgate-gateway' });
-  const ownedBus = deps.eventBus ? null : createEventBus(config.redis, logger);
+  const ownedBus = deps.eventBus ? null : createEventBus(config.redis, logger, { name: 'gateway' });
   const bus = deps.eventBus ?? (ownedBus as { bus: EventBus }).bus;
 
   const sessions = new SessionVerifier(new SessionRepository(pgPool), {

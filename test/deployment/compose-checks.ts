@@ -47,12 +47,12 @@ export const COMPONENTS: Readonly<Record<ComponentName, Component>> = {
 };
 
 export const API_SERVICES = ['api-1', 'api-2', 'api-3'] as const;
-export const GATEWAY_SERVICES = ['gateway-1', 'gateway-2'] as const;
-export const APP_SERVICES = [...API_SERVICES, 'load-balancer', ...GATEWAY_SERVICES] as const;
-export const FULL_STACK_SERVICES = ['postgres', 'redis', ...APP_SERVICES, 'prometheus'] as const;
+const GATEWAY_SERVICES = ['gateway-1', 'gateway-2'] as const;
+const APP_SERVICES = [...API_SERVICES, 'load-balancer', ...GATEWAY_SERVICES] as const;
+const FULL_STACK_SERVICES = ['postgres', 'redis', ...APP_SERVICES, 'prometheus'] as const;
 
 /** Host ports the full stack publishes for each gateway replica. */
-export const GATEWAY_HOST_PORTS: Readonly<Record<string, number>> = { 'gateway-1': 8080, 'gateway-2': 8081 };
+const GATEWAY_HOST_PORTS: Readonly<Record<string, number>> = { 'gateway-1': 8080, 'gateway-2': 8081 };
 
 export interface ComposeService {
   image?: unknown;
@@ -77,7 +77,7 @@ export interface PortMapping {
 type Env = Record<string, string>;
 
 /** A service's environment as strings; compose rejects booleans, so they are reported. */
-export function serviceEnv(name: string, svc: ComposeService): { env: Env; problems: string[] } {
+function serviceEnv(name: string, svc: ComposeService): { env: Env; problems: string[] } {
   const env: Env = {};
   const problems: string[] = [];
   const raw = svc.environment;
@@ -103,7 +103,7 @@ export function serviceEnv(name: string, svc: ComposeService): { env: Env; probl
 }
 
 /** The component a service runs, recognised by its `command` (the entry file given to the image). */
-export function componentOf(
+function componentOf(
   svc: ComposeService,
   components: Readonly<Record<ComponentName, Component>> = COMPONENTS,
 ): ComponentName | undefined {
@@ -112,14 +112,14 @@ export function componentOf(
   return (Object.keys(components) as ComponentName[]).find((c) => components[c].entry === entry);
 }
 
-export function commandArgs(svc: ComposeService): string[] {
+function commandArgs(svc: ComposeService): string[] {
   if (Array.isArray(svc.command)) return svc.command.map(String);
   if (typeof svc.command === 'string') return svc.command.split(/\s+/).filter(Boolean);
   return [];
 }
 
 /** Short ("8081:8080", "127.0.0.1:8080:8080/tcp") and long ({target, published}) port syntax. */
-export function portMappings(svc: ComposeService): PortMapping[] {
+function portMappings(svc: ComposeService): PortMapping[] {
   if (!Array.isArray(svc.ports)) return [];
   return svc.ports.map((p): PortMapping => {
     if (typeof p === 'object' && p !== null) {
@@ -139,7 +139,7 @@ export function portMappings(svc: ComposeService): PortMapping[] {
 }
 
 /** The URL a healthcheck probes, if its command contains one. */
-export function healthcheckUrl(svc: ComposeService): URL | undefined {
+function healthcheckUrl(svc: ComposeService): URL | undefined {
   const test = svc.healthcheck?.test;
   const text = Array.isArray(test) ? test.join(' ') : typeof test === 'string' ? test : '';
   const match = /https?:\/\/[^\s'"`)]+/.exec(text);
@@ -147,7 +147,7 @@ export function healthcheckUrl(svc: ComposeService): URL | undefined {
 }
 
 /** Names of the services a service depends on, with the condition each waits for. */
-export function dependsOn(svc: ComposeService): Map<string, string | undefined> {
+function dependsOn(svc: ComposeService): Map<string, string | undefined> {
   const out = new Map<string, string | undefined>();
   const raw = svc.depends_on;
   if (Array.isArray(raw)) for (const name of raw) out.set(String(name), undefined);

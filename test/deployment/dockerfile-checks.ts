@@ -12,7 +12,7 @@ export interface RootPackage {
   devDependencies?: Record<string, string>;
 }
 
-export const BASE_IMAGE = 'node:20-bookworm-slim';
+const BASE_IMAGE = 'node:20-bookworm-slim';
 const INSTALL = /\bnpm (ci|install|i)\b/;
 
 /** Instructions with line continuations joined; comments and blank lines dropped. */
@@ -152,7 +152,7 @@ function copySources(args: string): string[] {
 }
 
 /** Docker's .dockerignore matching, simplified: `*`, `**`, `!` exceptions, last match wins. */
-export function isDockerIgnored(patterns: readonly string[], path: string): boolean {
+function isDockerIgnored(patterns: readonly string[], path: string): boolean {
   let ignored = false;
   for (const raw of patterns) {
     const negate = raw.startsWith('!');
@@ -173,7 +173,7 @@ export function isDockerIgnored(patterns: readonly string[], path: string): bool
   return ignored;
 }
 
-export function dockerignorePatterns(text: string): string[] {
+function dockerignorePatterns(text: string): string[] {
   return text
     .split('\n')
     .map((l) => l.trim())

@@ -59,10 +59,10 @@ export const SECRET_READERS: Readonly<Record<string, readonly ComponentName[]>> 
 const CREDENTIAL_NAMES = [...Object.keys(SECRET_READERS), 'POSTGRES_PASSWORD'];
 
 export const READY_PATH = '/health/ready';
-export const LIVE_PATH = '/health/live';
+const LIVE_PATH = '/health/live';
 
 /** A probe answer travels within the cluster; allowance for it on top of the balancers' probe gap. */
-export const PROBE_ROUND_TRIP_MS = 250;
+const PROBE_ROUND_TRIP_MS = 250;
 
 /** PostgreSQL connections all pods may open at their HPA maximum (docs/deploy.md says to allow this many). */
 export const PG_CONNECTION_BUDGET = 200;

@@ -28,7 +28,7 @@ export interface Workload extends K8sObject {
 }
 
 /** The labels that tell Floodgate's workloads apart: `app.kubernetes.io/component` names the component. */
-export const COMPONENT_LABEL = 'app.kubernetes.io/component';
+const COMPONENT_LABEL = 'app.kubernetes.io/component';
 
 /** What Kubernetes runs for each component, and how the component is reached. */
 export const K8S_COMPONENTS: Readonly<
@@ -61,7 +61,7 @@ export function findObject<T extends K8sObject = K8sObject>(
   return objects.find((o) => o.kind === kind && o.metadata.name === name) as T | undefined;
 }
 
-export function isWorkload(o: K8sObject): o is Workload {
+function isWorkload(o: K8sObject): o is Workload {
   return o.kind === 'Deployment' || o.kind === 'StatefulSet';
 }
 

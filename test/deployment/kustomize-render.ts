@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 
 /** kustomize major version the manifests are written for (`labels`, `patches` with targets). */
-export const KUSTOMIZE_MAJOR = 5;
+const KUSTOMIZE_MAJOR = 5;
 const TIMEOUT_MS = 60_000;
 
 /** A readable reason when kubectl is missing, too old, or refuses the kustomization. */

@@ -3,7 +3,7 @@ import { sendJson } from '@floodgate/shared';
 import type { WriteOutcome } from '../idempotency/idempotent-writes.js';
 
 /** Header on a response replayed for a repeated Idempotency-Key. */
-export const IDEMPOTENT_REPLAYED_HEADER = 'idempotent-replayed';
+const IDEMPOTENT_REPLAYED_HEADER = 'idempotent-replayed';
 
 /** Sends a write's response; a replay is the stored status, headers and body, marked `Idempotent-Replayed: true`. */
 export function sendWriteOutcome<B>(res: ServerResponse, outcome: WriteOutcome<B>): void {

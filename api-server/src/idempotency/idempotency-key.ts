@@ -2,8 +2,8 @@ import {
   MALFORMED_IDEMPOTENCY_KEY,
   MAX_IDEMPOTENCY_KEY_LENGTH,
   parseIdempotencyKey,
+  validationFailed,
 } from '@floodgate/shared';
-import { validationFailed } from '../http/validate.js';
 
 /**
  * The Idempotency-Key of a request: null without the header, else the key; a malformed one (empty,

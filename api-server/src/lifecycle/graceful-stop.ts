@@ -10,7 +10,7 @@ import {
 } from '@floodgate/shared';
 
 /** The readiness probe the balancers poll (HEALTH_CHECK_PATH). */
-export const READY_PATH = '/health/ready';
+const READY_PATH = '/health/ready';
 const SHUTTING_DOWN = new FloodgateError('SHUTTING_DOWN');
 
 export interface GracefulStopOptions {

@@ -2,6 +2,7 @@ import { hashPassword, passwordNeedsRehash, verifyPassword } from '@floodgate/da
 import {
   Channels,
   FloodgateError,
+  parseWith,
   type RouteHandler,
   type Router,
   readJsonBody,
@@ -9,7 +10,6 @@ import {
 } from '@floodgate/shared';
 import { z } from 'zod';
 import type { AppDeps } from '../app-deps.js';
-import { parseWith } from '../http/validate.js';
 
 const LoginBody = z.strictObject({
   email: z.string().min(1).max(320),

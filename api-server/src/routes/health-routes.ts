@@ -42,7 +42,7 @@ export function registerHealthRoutes(router: Router<RouteHandler>, deps: AppDeps
 }
 
 /** True when `SELECT 1` succeeds within `timeoutMs`; never throws. */
-export async function pingPostgres(pool: Pool, clock: Clock, timeoutMs: number): Promise<boolean> {
+async function pingPostgres(pool: Pool, clock: Clock, timeoutMs: number): Promise<boolean> {
   let timer: ReturnType<Clock['setTimeout']> | undefined;
   const timedOut = new Promise<boolean>((resolve) => {
     timer = clock.setTimeout(() => resolve(false), timeoutMs);

@@ -1,11 +1,18 @@
 import { type JsonObject, ResourceRepository } from '@floodgate/database';
-import { FloodgateError, type RouteHandler, type Router, readJsonBody, sendJson } from '@floodgate/shared';
+import {
+  FloodgateError,
+  parseWith,
+  type RouteHandler,
+  type Router,
+  readJsonBody,
+  sendJson,
+} from '@floodgate/shared';
 import { z } from 'zod';
 import type { AppDeps } from '../app-deps.js';
 import { listKey, resourceKey, resourceWriteTags } from '../cache/cache-keys.js';
+import { parseId } from '../http/parse-id.js';
 import { sendCached } from '../http/send-cached.js';
 import { sendWriteOutcome } from '../http/send-write-outcome.js';
-import { parseId, parseWith } from '../http/validate.js';
 
 const name = z.string().min(1).max(200);
 const type = z.string().min(1).max(50);

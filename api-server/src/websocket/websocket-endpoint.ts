@@ -13,11 +13,11 @@ import { type WebSocket, WebSocketServer } from 'ws';
 import { RoomHub, type RoomMember } from './room-hub.js';
 
 /** The one WebSocket route: `GET /api/v1/ws?room=<name>`. */
-export const WS_PATH = '/api/v1/ws';
+const WS_PATH = '/api/v1/ws';
 /** Largest text frame a client may send; larger closes the socket with 1009. */
 export const MAX_MESSAGE_BYTES = 16 * 1024;
 /** Open sockets per instance; beyond it upgrades get 503 OVERLOADED. */
-export const MAX_SOCKETS = 10_000;
+const MAX_SOCKETS = 10_000;
 /** A member whose unsent frames exceed this is too slow to keep (closed with 1013). */
 const MAX_BUFFERED_BYTES = 1024 * 1024;
 /** After the 1001 close frame, a socket still open this much later is cut. */

@@ -76,7 +76,7 @@ export async function runBackends(
 }
 
 /** One line per backend. */
-export function formatBackends(backends: readonly BackendStatus[]): string {
+function formatBackends(backends: readonly BackendStatus[]): string {
   if (backends.length === 0) return 'no backends\n';
   const ms = (v: number | null) => (v === null ? '-' : `${Math.round(v * 10) / 10}ms`);
   return formatTable(

@@ -58,7 +58,7 @@ export async function runBreakers(
 }
 
 /** One line per breaker. */
-export function formatBreakers(breakers: readonly CircuitBreakerStatus[]): string {
+function formatBreakers(breakers: readonly CircuitBreakerStatus[]): string {
   if (breakers.length === 0) return 'no circuit breakers\n';
   return formatTable(
     ['BACKEND', 'STATE', 'FORCED', 'CONSECUTIVE FAILURES', 'WINDOW (FAILED/REQUESTS)', 'OPENED AT'],

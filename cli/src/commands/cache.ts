@@ -81,7 +81,7 @@ export async function runCache(
 const pct = (x: number | null) => (x === null ? '-' : `${(x * 100).toFixed(1)} %`);
 
 /** Human-readable stats: totals, hit ratios, one line per instance. */
-export function formatCacheStats(s: CacheOverview): string {
+function formatCacheStats(s: CacheOverview): string {
   const { l1, l2, loads } = s.totals;
   const answering = s.instances.filter((i) => i.ok).length;
   const lines = [
@@ -118,7 +118,7 @@ const l2Outcome = (l2: CacheCleared['l2']): string => {
   }
 };
 
-export function formatCacheClear(c: CacheClearOverview): string {
+function formatCacheClear(c: CacheClearOverview): string {
   const what = c.scope.key
     ? `key ${c.scope.key}`
     : c.scope.prefix

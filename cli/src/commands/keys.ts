@@ -119,7 +119,7 @@ export async function runKeys(
 const propagation = (propagated: boolean) =>
   propagated ? '' : ' (not published: other gateways apply it when their key cache expires)';
 
-export function formatKeys(keys: readonly ApiKey[]): string {
+function formatKeys(keys: readonly ApiKey[]): string {
   if (keys.length === 0) return 'no API keys\n';
   return formatTable(
     ['ID', 'PREFIX', 'NAME', 'TIER', 'STATUS', 'LAST USED', 'CREATED'],

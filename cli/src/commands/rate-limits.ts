@@ -25,7 +25,7 @@ export function runRateLimits(options: AdminCommandOptions, io: CommandIo = defa
 
 const per = (limit: number, windowMs: number) => `${limit}/${windowMs / 1000}s`;
 
-export function formatRateLimits(r: RateLimitOverview): string {
+function formatRateLimits(r: RateLimitOverview): string {
   const mode = r.enabled ? r.mode : 'off';
   const out = [
     `rate limiting ${mode}${r.enabled ? `, ${r.liveGateways} live gateway${r.liveGateways === 1 ? '' : 's'}` : ''}\n`,

@@ -91,7 +91,7 @@ async function collectStatus(client: AdminClient): Promise<StatusReport> {
 }
 
 /** Human-readable report. */
-export function formatStatus(report: StatusReport): string {
+function formatStatus(report: StatusReport): string {
   const lines: string[] = [];
   const g = report.gateway;
   if (!g.reachable) {

@@ -31,7 +31,7 @@ const defaultIo = (): UpIo => ({
  * supervises the api-servers, the load balancer and the gateway until SIGINT/SIGTERM. Resolves with
  * the exit code once everything (including an embedded PostgreSQL) has stopped.
  */
-export async function runUp(args: StackArgs, io: UpIo = defaultIo()): Promise<number> {
+async function runUp(args: StackArgs, io: UpIo = defaultIo()): Promise<number> {
   const out = io.write;
   const options = resolveStackOptions(args, io.env, io.cwd);
   const busy = [

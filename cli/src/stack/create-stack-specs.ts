@@ -16,7 +16,7 @@ export interface StackEnv {
 }
 
 /** The node command line that runs a workspace's `src/main.ts` from source. */
-export function nodeEntry(workspace: string, repoRoot = REPO_ROOT): string[] {
+function nodeEntry(workspace: string, repoRoot = REPO_ROOT): string[] {
   return nodeSourceArgs(join(repoRoot, workspace, 'src', 'main.ts'));
 }
 

@@ -3,4 +3,3 @@ export {
   type EmbeddedPostgresOptions,
   startEmbeddedPostgres,
 } from './embedded-postgres.js';
-export { PgliteWireServer, type PgliteWireServerOptions } from './pglite-wire-server.js';

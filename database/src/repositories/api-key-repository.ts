@@ -45,7 +45,7 @@ interface InfoRow {
 const INFO_COLUMNS = `k.id, k.prefix, k.consumer_id, c.name, c.tier, k.created_at, k.last_used_at, k.revoked_at`;
 const UNIQUE_VIOLATION = '23505';
 /** Largest page of keys one call returns. */
-export const MAX_API_KEY_LIST = 1000;
+const MAX_API_KEY_LIST = 1000;
 
 /**
  * API keys and their consumers. A consumer (unique name) owns one or more keys and carries the

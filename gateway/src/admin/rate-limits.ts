@@ -15,7 +15,7 @@ export interface RateLimitAdminDeps {
 }
 
 /** How many subjects `GET /api/v1/admin/rate-limits` lists. */
-export const TOP_CONSUMERS = 20;
+const TOP_CONSUMERS = 20;
 
 /**
  * `GET /api/v1/admin/rate-limits` → `{data: RateLimitOverview}`: the tier table and route policies, where decisions are made

@@ -5,7 +5,7 @@ import type { RequestContext } from '../pipeline/request-context.js';
 import { DONE, NEXT, type Stage } from '../pipeline/stage.js';
 
 /** Admission priority of each tier: its index in TIERS (anonymous 0 … enterprise 3). */
-export const TIER_RANK: Readonly<Record<TierName, number>> = Object.freeze(
+const TIER_RANK: Readonly<Record<TierName, number>> = Object.freeze(
   Object.fromEntries(TIERS.map((t, i) => [t, i])) as Record<TierName, number>,
 );
 

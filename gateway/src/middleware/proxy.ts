@@ -10,7 +10,7 @@ import { buildUpstreamHeaders } from '../proxy/upstream-headers.js';
 import { isSafeUpstreamPath } from '../proxy/upstream-path.js';
 
 /** The route whose successful answer ends a session; the gateway then forgets the token at once. */
-export const LOGOUT_PATH = '/api/v1/auth/logout';
+const LOGOUT_PATH = '/api/v1/auth/logout';
 
 export interface ProxyConfig {
   bodyLimitBytes: number;

@@ -114,7 +114,7 @@ function errorCode(err: Error): string {
 }
 
 /** The envelope error for an upstream failure that happened before the response started. */
-export function toGatewayError(err: Error): FloodgateError {
+function toGatewayError(err: Error): FloodgateError {
   if (isFloodgateError(err)) return err;
   switch ((err as { code?: unknown }).code) {
     case 'UND_ERR_HEADERS_TIMEOUT':

@@ -4,7 +4,7 @@ import { tierOf } from '../auth/identity.js';
 import type { RequestContext } from '../pipeline/request-context.js';
 
 /** Identity headers only the gateway may set; client-sent copies are dropped. */
-export const IDENTITY_HEADERS = ['x-consumer-id', 'x-consumer-tier', 'x-user-id', 'x-user-role'] as const;
+const IDENTITY_HEADERS = ['x-consumer-id', 'x-consumer-tier', 'x-user-id', 'x-user-role'] as const;
 
 // Request headers never copied from the client: hop-by-hop ones, those the gateway sets itself,
 // `expect` (the gateway already answered 100-continue; undici refuses it) and the API key, which

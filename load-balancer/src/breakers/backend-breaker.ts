@@ -22,7 +22,7 @@ export interface BreakerOptions {
   halfOpenRequests: number;
 }
 
-export const DEFAULT_BREAKER_OPTIONS: Readonly<BreakerOptions> = Object.freeze({
+const DEFAULT_BREAKER_OPTIONS: Readonly<BreakerOptions> = Object.freeze({
   failureThreshold: 5,
   resetTimeoutMs: 30_000,
   errorThresholdPercentage: 50,

@@ -11,7 +11,7 @@ import type { Backend } from '../backends/backend.js';
 import type { BackendPool } from '../backends/backend-pool.js';
 
 /** The wire view of a backend's breaker. */
-export function toCircuitBreakerStatus(backend: Backend): CircuitBreakerStatus {
+function toCircuitBreakerStatus(backend: Backend): CircuitBreakerStatus {
   const s = backend.breaker.toStatus();
   return {
     backendId: s.backend,

@@ -12,7 +12,7 @@ const ERROR_INDEX = STATUS_CLASSES.length;
 
 /** Why a request was retried: the failed try's error kind or status. */
 export type RetryReason = 'connect' | 'reset' | 'timeout' | '502' | '503' | '504';
-export const RETRY_REASONS: readonly RetryReason[] = ['connect', 'reset', 'timeout', '502', '503', '504'];
+const RETRY_REASONS: readonly RetryReason[] = ['connect', 'reset', 'timeout', '502', '503', '504'];
 
 interface Inc {
   inc(): void;

@@ -1,7 +1,7 @@
 import type { ProxyDeps } from './proxy-deps.js';
 
 /** Route label for proxied requests: one value, so the metric label set stays bounded. */
-export const PROXY_ROUTE = '/*';
+const PROXY_ROUTE = '/*';
 
 const MAX_LOGGED_PATH = 200;
 

@@ -1,7 +1,7 @@
 import type { Clock } from '@floodgate/shared';
 
 /** Seconds of history the budget looks at. */
-export const RETRY_BUDGET_WINDOW_SECONDS = 10;
+const RETRY_BUDGET_WINDOW_SECONDS = 10;
 
 /**
  * Caps the extra load retries add (a Finagle-style retry budget): retries over the last 10 s may

@@ -23,7 +23,7 @@ import { mayRetryAfterSent } from './retry-policy.js';
 import { UpstreamAttempt } from './upstream-attempt.js';
 import { buildUpstreamHeaders, clientAddress } from './upstream-headers.js';
 
-export const BACKEND_ID_HEADER = 'x-backend-id';
+const BACKEND_ID_HEADER = 'x-backend-id';
 
 // Built once: a failure storm must not also become an allocation storm.
 const ERRORS: Record<Exclude<UpstreamErrorKind, 'client-gone'>, FloodgateError> = {

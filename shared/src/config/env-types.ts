@@ -19,20 +19,6 @@ export const boolean = (fallback: boolean) =>
 
 export const httpUrl = z.url({ protocol: /^https?$/ });
 
-/** Comma-separated list of http(s) URLs, trailing slashes removed. */
-export const httpUrlList = (fallback: string) =>
-  z
-    .string()
-    .default(fallback)
-    .transform((s) =>
-      s
-        .split(',')
-        .map((x) => x.trim())
-        .filter(Boolean),
-    )
-    .pipe(z.array(httpUrl).min(1))
-    .transform((urls) => urls.map((u) => u.replace(/\/+$/, '')));
-
 export const optionalString = z
   .string()
   .optional()

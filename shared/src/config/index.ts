@@ -1,5 +1,4 @@
 export { type ApiServerConfig, ApiServerEnv, loadApiServerConfig } from './api-server-config.js';
-export { type CommonConfig, CommonEnv } from './common-config.js';
 export { ConfigError } from './config-error.js';
 export {
   DEV_API_KEY_SECRET,

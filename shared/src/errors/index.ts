@@ -1,3 +1,3 @@
 export { type ErrorCode, ErrorCodes } from './error-codes.js';
-export { type ErrorEnvelope, toErrorEnvelope } from './error-envelope.js';
+export type { ErrorEnvelope } from './error-envelope.js';
 export { FloodgateError, isFloodgateError } from './floodgate-error.js';

@@ -19,7 +19,8 @@ export interface CreatedEventBus {
 /**
  * The event bus a process should use: Redis pub/sub when Redis is configured (reaches every process
  * of the deployment); else, under `floodgate up`, the supervisor's IPC relay (every process on this
- * machine); else in-process only, in which case callers must bound staleness themselves.
+ * machine); else in-process only, which it logs once, and callers must bound staleness themselves
+ * (a gateway relies on local eviction and cache TTLs for revocations).
  */
 export function createEventBus(
   redis: RedisConfig,
@@ -44,6 +45,7 @@ export function createEventBus(
     const bus = new IpcEventBus();
     return { bus, kind: 'ipc', close: () => bus.close() };
   }
+  logger.warn('REDIS_URL/REDIS_HOST not set: events (revocations, cache changes) reach this process only');
   const bus = new LocalEventBus();
   return { bus, kind: 'local', close: () => bus.close() };
 }

@@ -1,9 +1,8 @@
 export { CLIENT_CLOSED_REQUEST } from './client-closed-request.js';
 export { createRouteServer, type RouteServer, type RouteServerOptions } from './create-route-server.js';
-export { drainServer, trackConnections } from './drain-server.js';
+export { drainServer } from './drain-server.js';
 export {
   appendForwardedHeaders,
-  connectionHeaderNames,
   HOP_BY_HOP_HEADERS,
   stripHopByHop,
 } from './hop-by-hop.js';
@@ -16,14 +15,13 @@ export {
 export { listen } from './listen.js';
 export { matchRoute, UNMATCHED_ROUTE } from './match-route.js';
 export { parseQuery, parseWith, readBodyWith, type ValidationIssue, validationFailed } from './parse-with.js';
-export { jsonDepth, MAX_JSON_DEPTH, readJsonBody } from './read-json-body.js';
+export { readJsonBody } from './read-json-body.js';
 export { RouteContext, type RouteHandler } from './route-context.js';
 export { type RouteMatch, type RouteResult, Router } from './router.js';
 export { sendError, sendJson } from './send-json.js';
 export { shutdownServer } from './shutdown-server.js';
 export {
   createTokenOrLoopbackGuard,
-  isLoopbackAddress,
   type TokenOrLoopbackGuardOptions,
 } from './token-or-loopback-guard.js';
 export { refuseUpgrade } from './upgrade-error.js';

@@ -6,7 +6,7 @@ export type { Logger } from 'pino';
  * Paths whose values never reach a log line: credentials in headers and in parsed bodies.
  * pino's redaction is compiled once per logger, so it costs nothing per line beyond the copy.
  */
-export const REDACT_PATHS = [
+const REDACT_PATHS = [
   'req.headers.authorization',
   'req.headers["x-api-key"]',
   'req.headers.cookie',

@@ -1,2 +1,2 @@
-export { createLogger, type Logger, type LoggerOptions, REDACT_PATHS } from './create-logger.js';
+export { createLogger, type Logger, type LoggerOptions } from './create-logger.js';
 export { OutageLogger } from './outage-logger.js';

@@ -1,7 +1,6 @@
-export { backendPid, createPgPool, type Pool, type PoolClient } from './create-pg-pool.js';
+export { createPgPool, type Pool, type PoolClient } from './create-pg-pool.js';
 export {
   type CommitOutcome,
-  lookUpCommit,
   type TransactionOptions,
   withTransaction,
 } from './with-transaction.js';

@@ -90,7 +90,7 @@ export async function withTransaction<T>(
 }
 
 /** Asks PostgreSQL, until the deadline, whether transaction `xid` committed. */
-export async function lookUpCommit(
+async function lookUpCommit(
   pool: Pool,
   xid: string,
   backendPid: number | null | undefined,

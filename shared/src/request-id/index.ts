@@ -1,1 +1,1 @@
-export { generateRequestId, isValidRequestId, REQUEST_ID_HEADER, resolveRequestId } from './request-id.js';
+export { generateRequestId, REQUEST_ID_HEADER, resolveRequestId } from './request-id.js';

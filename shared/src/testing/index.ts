@@ -10,7 +10,6 @@ export { createTestDatabase, TEST_PG_ADMIN_URL, type TestDatabase } from './test
 export {
   isProcessRunning,
   type ProcessExit,
-  REPO_ROOT,
   runNodeProcess,
   startNodeProcess,
   startTestProcess,

@@ -81,7 +81,7 @@ export function readsOnly(w: Workload): (i: number) => LoadRequest {
  * the first try deleted the row on an instance that died before answering finds nothing, which is
  * the same end state (the resource is gone), as RFC 9110 allows for a repeated DELETE.
  */
-export function isSuccess(r: LoadResult): boolean {
+function isSuccess(r: LoadResult): boolean {
   if (r.status >= 200 && r.status < 300) return true;
   return r.method === 'DELETE' && r.status === 404;
 }

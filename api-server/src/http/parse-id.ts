@@ -1,8 +1,5 @@
 import { validationFailed } from '@floodgate/shared';
 
-// One body/query parser and one wording of validation errors for every service (shared/src/http).
-export { parseWith, type ValidationIssue, validationFailed } from '@floodgate/shared';
-
 const ID = /^[1-9][0-9]{0,15}$/;
 
 /** A path id: a positive integer in decimal without leading zeros, else VALIDATION_FAILED. */
