@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import {
   type CallResult,
@@ -112,43 +111,19 @@ describe('gateway rate limits (real Redis, fake balancer)', () => {
     'login: 5 per minute per client IP + email, on top of the tier; the body reaches the upstream byte for byte',
     opts,
     async () => {
-      const login = (email: string, chunked = false) =>
-        new Promise<CallResult>((resolve, reject) => {
-          const body = Buffer.from(JSON.stringify({ email, password: 'hunter2-not-logged' }));
-          const req = request(
-            {
-              host: '127.0.0.1',
-              port: gw.port,
-              method: 'POST',
-              path: '/api/v1/auth/login',
-              agent: false,
-              headers: {
-                'content-type': 'application/json',
-                'x-forwarded-for': '198.51.100.2',
-                ...(chunked ? { 'transfer-encoding': 'chunked' } : { 'content-length': body.length }),
-              },
-            },
-            (res) => {
-              const chunks: Buffer[] = [];
-              res.on('data', (c: Buffer) => chunks.push(c));
-              res.on('end', () => {
-                const b = Buffer.concat(chunks);
-                resolve({
-                  status: res.statusCode as number,
-                  headers: res.headers,
-                  rawHeaders: res.rawHeaders,
-                  body: b,
-                  json: <T>() => JSON.parse(b.toString('utf8')) as T,
-                });
-              });
-            },
-          );
-          req.on('error', reject);
-          if (chunked) {
-            req.write(body.subarray(0, 7));
-            req.end(body.subarray(7));
-          } else req.end(body);
+      const login = (email: string, chunked = false) => {
+        const body = Buffer.from(JSON.stringify({ email, password: 'hunter2-not-logged' }));
+        return call(gw.port, {
+          method: 'POST',
+          path: '/api/v1/auth/login',
+          headers: {
+            'content-type': 'application/json',
+            'x-forwarded-for': '198.51.100.2',
+            ...(chunked ? { 'transfer-encoding': 'chunked' } : { 'content-length': String(body.length) }),
+          },
+          body: chunked ? [body.subarray(0, 7), body.subarray(7)] : body,
         });
+      };
 
       const statuses: number[] = [];
       for (let i = 0; i < 6; i++) {

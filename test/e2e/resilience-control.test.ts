@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
+import { joinRoom, type RoomClient } from '@floodgate/api-server/testing/room-client';
 import type {
   BackendAnswer,
   BackendPage,
@@ -14,34 +15,9 @@ import { FakeBackend } from './helpers/fake-backend.js';
 import { FaultStack } from './helpers/fault-stack.js';
 import { call } from './helpers/http.js';
 
-interface Frame {
-  type: string;
-  room: string;
-  from?: string;
-  instanceId?: string;
-  data?: string;
-}
-
-/** A WebSocket client through the gateway, as the client `ip` (the gateway trusts 127.0.0.1 proxies here). */
-async function joinRoom(gatewayUrl: string, room: string, ip: string) {
-  const ws = new WebSocket(`${gatewayUrl.replace('http', 'ws')}/api/v1/ws?room=${room}`, {
-    headers: { 'x-forwarded-for': ip },
-  });
-  const frames: Frame[] = [];
-  ws.on('message', (data) => frames.push(JSON.parse(String(data)) as Frame));
-  await once(ws, 'open');
-  const next = async (predicate: (f: Frame) => boolean, timeoutMs = 3000): Promise<Frame> => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = frames.find(predicate);
-      if (found) return found;
-      if (Date.now() > deadline) throw new Error(`no such frame in ${JSON.stringify(frames)}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  };
-  const welcome = await next((f) => f.type === 'welcome');
-  return { ws, frames, next, instanceId: welcome.instanceId as string };
-}
+/** A room member through the gateway, as the client `ip` (the gateway trusts 127.0.0.1 proxies here). */
+const joinAs = (gatewayUrl: string, room: string, ip: string) =>
+  joinRoom(gatewayUrl, room, { 'x-forwarded-for': ip });
 
 describe('balancer control through the gateway, WebSockets (real processes)', {
   timeout: 120_000,
@@ -130,20 +106,20 @@ describe('balancer control through the gateway, WebSockets (real processes)', {
 
   it('WebSocket: two clients on different instances, one room, messages both ways through gateway and balancer', async () => {
     // Stickiness is per client address: find two client addresses the balancer places apart.
-    const first = await joinRoom(stack.gatewayUrl, 'e2e-room', '203.0.113.1');
-    let second: Awaited<ReturnType<typeof joinRoom>> | undefined;
+    const first = await joinAs(stack.gatewayUrl, 'e2e-room', '203.0.113.1');
+    let second: RoomClient | undefined;
     for (let i = 2; i < 40 && second === undefined; i++) {
-      const candidate = await joinRoom(stack.gatewayUrl, 'e2e-room', `203.0.113.${i}`);
+      const candidate = await joinAs(stack.gatewayUrl, 'e2e-room', `203.0.113.${i}`);
       if (candidate.instanceId !== first.instanceId) second = candidate;
       else candidate.ws.close();
     }
     assert.ok(second, 'two clients landed on different instances');
-    const again = await joinRoom(stack.gatewayUrl, 'e2e-room', '203.0.113.1');
+    const again = await joinAs(stack.gatewayUrl, 'e2e-room', '203.0.113.1');
     assert.equal(again.instanceId, first.instanceId, 'the same client lands on the same instance (sticky)');
     again.ws.close();
 
     first.ws.send('hello from the first');
-    const got = await second.next((f) => f.data === 'hello from the first');
+    const got = await second.message('hello from the first');
     assert.deepEqual(got, {
       type: 'message',
       room: 'e2e-room',
@@ -151,7 +127,7 @@ describe('balancer control through the gateway, WebSockets (real processes)', {
       data: 'hello from the first',
     });
     second.ws.send('and back');
-    assert.equal((await first.next((f) => f.data === 'and back')).from, second.instanceId);
+    assert.equal((await first.message('and back')).from, second.instanceId);
     const status = await stack.backends();
     assert.ok(status.reduce((n, b) => n + b.webSockets, 0) >= 2, 'the balancer counts the tunnels');
     first.ws.close();

@@ -1,4 +1,5 @@
 import { Channels, type EventBus, type Logger } from '@floodgate/shared';
+import type { RoomFrame } from './room-frame.js';
 
 /** Someone in a room: anything that can be sent a text frame. */
 export interface RoomMember {
@@ -69,7 +70,8 @@ export class RoomHub {
 
   /** Sends `text` to every member of `room` on every instance (the sender included). */
   async publish(room: string, text: string): Promise<void> {
-    const payload = JSON.stringify({ type: 'message', room, from: this.#options.instanceId, data: text });
+    const frame: RoomFrame = { type: 'message', room, from: this.#options.instanceId, data: text };
+    const payload = JSON.stringify(frame);
     this.#deliver(room, payload);
     const message: BusMessage = { origin: this.#options.origin, room, payload };
     await this.#bus.publish(Channels.webSocketRooms, JSON.stringify(message));

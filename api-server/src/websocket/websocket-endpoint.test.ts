@@ -3,40 +3,9 @@ import { once } from 'node:events';
 import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { deleteRedisPrefix, TEST_REDIS_URL, uniqueRedisPrefix } from '@floodgate/shared/testing/index';
-import WebSocket from 'ws';
+import { joinRoom } from '../testing/room-client.js';
 import { startTestApi, type TestApi } from '../testing/start-test-api.js';
 import { MAX_MESSAGE_BYTES } from './websocket-endpoint.js';
-
-interface Frame {
-  type: string;
-  room: string;
-  from?: string;
-  instanceId?: string;
-  data?: string;
-}
-
-/** A connected client that keeps every frame it receives. */
-async function join(baseUrl: string, room: string) {
-  const ws = new WebSocket(`${baseUrl.replace('http', 'ws')}/api/v1/ws?room=${room}`);
-  const frames: Frame[] = [];
-  const waiters: (() => void)[] = [];
-  ws.on('message', (data) => {
-    frames.push(JSON.parse(String(data)) as Frame);
-    for (const w of waiters.splice(0)) w();
-  });
-  await once(ws, 'open');
-  const next = async (predicate: (f: Frame) => boolean, timeoutMs = 3000): Promise<Frame> => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = frames.find(predicate);
-      if (found) return found;
-      if (Date.now() > deadline) throw new Error(`no such frame in ${JSON.stringify(frames)}`);
-      await Promise.race([new Promise<void>((r) => waiters.push(r)), new Promise((r) => setTimeout(r, 50))]);
-    }
-  };
-  await next((f) => f.type === 'welcome');
-  return { ws, frames, next };
-}
 
 /** The raw answer to an upgrade request the server refuses. */
 function refusedUpgrade(baseUrl: string, path: string) {
@@ -83,35 +52,35 @@ describe('WebSocket rooms across api-server instances (real Redis bus)', { timeo
   });
 
   it('a message sent on one instance reaches every member of the room on every instance, and no other room', async () => {
-    const onA = await join(a.baseUrl, 'lobby');
-    const onB = await join(b.baseUrl, 'lobby');
-    const elsewhere = await join(b.baseUrl, 'other');
-    assert.equal(onA.frames[0]?.instanceId, 'api-a');
-    assert.equal(onB.frames[0]?.instanceId, 'api-b');
+    const onA = await joinRoom(a.baseUrl, 'lobby');
+    const onB = await joinRoom(b.baseUrl, 'lobby');
+    const elsewhere = await joinRoom(b.baseUrl, 'other');
+    assert.equal(onA.instanceId, 'api-a');
+    assert.equal(onB.instanceId, 'api-b');
     // The bus subscription is live once a message from B comes back to A.
     for (let i = 0; ; i++) {
       onB.ws.send(`ping-${i}`);
-      const got = await onA.next((f) => f.data === `ping-${i}`, 500).catch(() => null);
+      const got = await onA.message(`ping-${i}`, 500).catch(() => null);
       if (got) break;
       assert.ok(i < 10, 'the instances see each other on the bus');
     }
     onA.ws.send('hello from a');
-    const atB = await onB.next((f) => f.data === 'hello from a');
+    const atB = await onB.message('hello from a');
     assert.deepEqual(atB, { type: 'message', room: 'lobby', from: 'api-a', data: 'hello from a' });
-    await onA.next((f) => f.data === 'hello from a'); // the sender is a member too
+    await onA.message('hello from a'); // the sender is a member too
     onB.ws.send('hello from b');
-    assert.equal((await onA.next((f) => f.data === 'hello from b')).from, 'api-b');
+    assert.equal((await onA.message('hello from b')).from, 'api-b');
     await new Promise((r) => setTimeout(r, 100));
     assert.ok(!elsewhere.frames.some((f) => f.type === 'message'), 'other rooms hear nothing');
     for (const c of [onA, onB, elsewhere]) c.ws.close();
   });
 
   it('closes a socket that sends more than MAX_MESSAGE_BYTES (1009) or a binary frame (1003)', async () => {
-    const big = await join(a.baseUrl, 'limits');
+    const big = await joinRoom(a.baseUrl, 'limits');
     big.ws.send('x'.repeat(MAX_MESSAGE_BYTES + 1));
     const [code] = (await once(big.ws, 'close')) as [number];
     assert.equal(code, 1009);
-    const binary = await join(a.baseUrl, 'limits');
+    const binary = await joinRoom(a.baseUrl, 'limits');
     binary.ws.send(Buffer.from([1, 2, 3]));
     const [binaryCode] = (await once(binary.ws, 'close')) as [number];
     assert.equal(binaryCode, 1003);
@@ -130,7 +99,7 @@ describe('WebSocket rooms across api-server instances (real Redis bus)', { timeo
 
   it('on shutdown closes its sockets with 1001 and refuses new ones', async () => {
     const c = await startTestApi({ env: { INSTANCE_ID: 'api-c', CACHE_ENABLED: 'false' }, database: false });
-    const client = await join(c.baseUrl, 'bye');
+    const client = await joinRoom(c.baseUrl, 'bye');
     const closed = once(client.ws, 'close');
     const stopped = c.app.close({ delayMs: 300 });
     const refused = await refusedUpgrade(c.baseUrl, '/api/v1/ws?room=bye');

@@ -10,6 +10,7 @@ import {
   resolveRequestId,
 } from '@floodgate/shared';
 import { type WebSocket, WebSocketServer } from 'ws';
+import type { RoomFrame } from './room-frame.js';
 import { RoomHub, type RoomMember } from './room-hub.js';
 
 /** The one WebSocket route: `GET /api/v1/ws?room=<name>`. */
@@ -92,7 +93,8 @@ export function createWebSocketEndpoint(deps: WebSocketEndpointDeps): WebSocketE
         );
       });
     });
-    ws.send(JSON.stringify({ type: 'welcome', room, instanceId }));
+    const welcome: RoomFrame = { type: 'welcome', room, instanceId };
+    ws.send(JSON.stringify(welcome));
   }
 
   return {

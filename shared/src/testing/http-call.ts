@@ -9,7 +9,8 @@ export interface CallOptions {
    */
   path?: string;
   headers?: Record<string, string | string[]>;
-  body?: Buffer | string;
+  /** An array is written one write per element (with `transfer-encoding: chunked`, one chunk each). */
+  body?: Buffer | string | readonly (Buffer | string)[];
   /** A keep-alive agent, for tests about connection reuse. @default false (a fresh connection) */
   agent?: Agent | false;
 }
@@ -57,7 +58,11 @@ export function call(to: number | string | URL, options: CallOptions = {}): Prom
       },
     );
     req.on('error', reject);
-    req.end(options.body);
+    const body = options.body;
+    if (Array.isArray(body)) {
+      for (const part of body) req.write(part);
+      req.end();
+    } else req.end(body);
   });
 }
 
