@@ -5,7 +5,7 @@ import {
   TEST_PG_ADMIN_URL,
   TEST_REDIS_URL,
   type TestProcess,
-} from '@floodgate/shared/testing/index';
+} from '@floodgate/shared/testing';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import type { Entry, StackInfo } from './scenarios.js';

@@ -8,7 +8,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { deleteRedisPrefix, type TestProcess } from '@floodgate/shared/testing/index';
+import { deleteRedisPrefix, type TestProcess } from '@floodgate/shared/testing';
 import autocannon from 'autocannon';
 import { type BenchOptions, parseBenchOptions, USAGE } from './bench-options.js';
 import {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { connect, createServer as createNetServer, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type { Pool } from '@floodgate/shared';
-import { fetchJson, getFreePort, waitUntil } from '@floodgate/shared/testing/index';
+import { fetchJson, getFreePort, waitUntil } from '@floodgate/shared/testing';
 import { startTestApi, type TestApi } from './testing/start-test-api.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

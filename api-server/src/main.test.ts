@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { createTestDatabase, fetchJson, login, type TestDatabase } from '@floodgate/shared/testing/index';
+import { createTestDatabase, fetchJson, login, type TestDatabase } from '@floodgate/shared/testing';
 import { type ApiProcess, startApiProcess } from './testing/start-api-process.js';
 
 let db: TestDatabase;

@@ -12,7 +12,7 @@ import {
   type TestDatabase,
   type TestRedisServer,
   waitUntil,
-} from '@floodgate/shared/testing/index';
+} from '@floodgate/shared/testing';
 import { type ApiProcess, startApiProcess } from './testing/start-api-process.js';
 
 /**

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { isFloodgateError } from '@floodgate/shared';
-import { getFreePort } from '@floodgate/shared/testing/index';
+import { getFreePort } from '@floodgate/shared/testing';
 import { AdminClient } from './admin-client.js';
 
 let server: Server;

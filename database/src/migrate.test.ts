@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createPgPool, type Pool } from '@floodgate/shared';
-import { createCaptureLogger, createTestDatabase, type TestDatabase } from '@floodgate/shared/testing/index';
+import { createCaptureLogger, createTestDatabase, type TestDatabase } from '@floodgate/shared/testing';
 import { loadMigrations, runMigrations } from './migrate.js';
 import { MigrationError } from './migration-error.js';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
 import { createPgPool, type Pool } from '@floodgate/shared';
-import { createCaptureLogger, createTestDatabase, type TestDatabase } from '@floodgate/shared/testing/index';
+import { createCaptureLogger, createTestDatabase, type TestDatabase } from '@floodgate/shared/testing';
 import { runMigrations } from './migrate.js';
 
 const { logger } = createCaptureLogger('schema-test');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createPgPool, type Pool } from '@floodgate/shared';
-import { createCaptureLogger, createTestDatabase, type TestDatabase } from '@floodgate/shared/testing/index';
+import { createCaptureLogger, createTestDatabase, type TestDatabase } from '@floodgate/shared/testing';
 import { runMigrations } from './migrate.js';
 import { verifyPassword } from './passwords.js';
 import { UserRepository } from './repositories/user-repository.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { ApiKeyRepository, createApiKeyHasher } from '@floodgate/database';
-import { type CallResult, call } from '@floodgate/shared/testing/index';
+import { type CallResult, call } from '@floodgate/shared/testing';
 import { type FakeBalancer, startFakeBalancer } from './test-support/fake-balancer.js';
 import { createSessionFixture, type SessionFixture } from './test-support/session-fixture.js';
 import { startTestGateway, type TestGateway } from './test-support/start-test-gateway.js';

@@ -15,7 +15,7 @@ import {
   getFreePort,
   TEST_REDIS_URL,
   uniqueRedisPrefix,
-} from '@floodgate/shared/testing/index';
+} from '@floodgate/shared/testing';
 import {
   FAKE_LB_STATUS,
   type FakeBalancer,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Agent, request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { call, startRedisServer, type TestRedisServer, waitUntil } from '@floodgate/shared/testing/index';
+import { call, startRedisServer, type TestRedisServer, waitUntil } from '@floodgate/shared/testing';
 import { type FakeBalancer, startFakeBalancer } from './test-support/fake-balancer.js';
 import { startTestGateway, type TestGateway } from './test-support/start-test-gateway.js';
 

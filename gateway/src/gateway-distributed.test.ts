@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { Agent, request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { ApiKeyRepository, createApiKeyHasher } from '@floodgate/database';
-import { call, deleteRedisPrefix, TEST_REDIS_URL, uniqueRedisPrefix } from '@floodgate/shared/testing/index';
+import { call, deleteRedisPrefix, TEST_REDIS_URL, uniqueRedisPrefix } from '@floodgate/shared/testing';
 import { type FakeBalancer, startFakeBalancer } from './test-support/fake-balancer.js';
 import { type GatewayProcess, startGatewayProcess } from './test-support/gateway-process.js';
 import { createSessionFixture, type SessionFixture } from './test-support/session-fixture.js';

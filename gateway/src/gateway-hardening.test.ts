@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { rawExchange } from '@floodgate/shared/testing/index';
+import { rawExchange } from '@floodgate/shared/testing';
 import { type FakeBalancer, type RecordedRequest, startFakeBalancer } from './test-support/fake-balancer.js';
 import { startTestGateway, type TestGateway } from './test-support/start-test-gateway.js';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { call, getFreePort, rawExchange } from '@floodgate/shared/testing/index';
+import { call, getFreePort, rawExchange } from '@floodgate/shared/testing';
 import { type FakeBalancer, type RecordedRequest, startFakeBalancer } from './test-support/fake-balancer.js';
 import { startTestGateway, type TestGateway } from './test-support/start-test-gateway.js';
 

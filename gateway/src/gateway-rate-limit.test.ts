@@ -6,7 +6,7 @@ import {
   deleteRedisPrefix,
   TEST_REDIS_URL,
   uniqueRedisPrefix,
-} from '@floodgate/shared/testing/index';
+} from '@floodgate/shared/testing';
 import { type FakeBalancer, startFakeBalancer } from './test-support/fake-balancer.js';
 import { startTestGateway, type TestGateway } from './test-support/start-test-gateway.js';
 

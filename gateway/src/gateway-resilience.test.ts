@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Agent, type ServerResponse } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { call } from '@floodgate/shared/testing/index';
+import { call } from '@floodgate/shared/testing';
 import { type FakeBalancer, type RecordedRequest, startFakeBalancer } from './test-support/fake-balancer.js';
 import { type GatewayProcess, startGatewayProcess } from './test-support/gateway-process.js';
 import { startTestGateway, type TestGateway } from './test-support/start-test-gateway.js';

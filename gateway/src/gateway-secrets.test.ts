@@ -7,7 +7,7 @@ import {
   rawExchange,
   TEST_REDIS_URL,
   uniqueRedisPrefix,
-} from '@floodgate/shared/testing/index';
+} from '@floodgate/shared/testing';
 import { type FakeBalancer, startFakeBalancer } from './test-support/fake-balancer.js';
 import { createSessionFixture, type SessionFixture } from './test-support/session-fixture.js';
 import { startTestGateway, type TestGateway } from './test-support/start-test-gateway.js';

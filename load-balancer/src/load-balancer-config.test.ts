@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadLoadBalancerConfig } from '@floodgate/shared';
-import { call } from '@floodgate/shared/testing/index';
+import { call } from '@floodgate/shared/testing';
 import { type EchoBody, startBackend } from './test-support/start-backend.js';
 import { startTestLoadBalancer } from './test-support/start-test-load-balancer.js';
 

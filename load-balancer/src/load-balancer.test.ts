@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type LbStatus, LbStatusAnswer } from '@floodgate/shared/admin-api';
-import { call } from '@floodgate/shared/testing/index';
+import { call } from '@floodgate/shared/testing';
 import type { LbHealth } from './routes/health-route.js';
 import { type EchoBody, echoHandler, startBackend, type TestBackend } from './test-support/start-backend.js';
 import { startTestLoadBalancer, type TestLoadBalancer } from './test-support/start-test-load-balancer.js';

@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { resolveStackOptions } from '@floodgate/cli/stack/stack-options';
+import { resolveStackOptions } from '@floodgate/cli';
 import { ApiServerEnv, GatewayEnv, LoadBalancerEnv } from '@floodgate/shared';
 import { parse } from 'yaml';
 import { z } from 'zod';

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { StatusReport } from '@floodgate/cli';
-import { runCli } from '@floodgate/cli/testing/run-cli';
+import { runCli } from '@floodgate/cli/testing';
 import { ADMIN_ENDPOINTS, type ApiKey, type CreatedApiKey } from '@floodgate/shared/admin-api';
-import { login } from '@floodgate/shared/testing/index';
+import { login } from '@floodgate/shared/testing';
 import { FakeBackend } from './helpers/fake-backend.js';
 import { FaultStack } from './helpers/fault-stack.js';
 import { call } from './helpers/http.js';

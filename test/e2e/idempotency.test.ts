@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type CuttingProxy, login, startCuttingProxy } from '@floodgate/shared/testing/index';
+import { type CuttingProxy, login, startCuttingProxy } from '@floodgate/shared/testing';
 import pg from 'pg';
 import { FaultStack } from './helpers/fault-stack.js';
 import { call } from './helpers/http.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
-import { joinRoom, type RoomClient } from '@floodgate/api-server/testing/room-client';
+import { joinRoom, type RoomClient } from '@floodgate/api-server/testing';
 import type {
   BackendAnswer,
   BackendPage,
@@ -9,7 +9,7 @@ import type {
   CircuitBreakerPage,
   DashboardAnswer,
 } from '@floodgate/shared/admin-api';
-import { login } from '@floodgate/shared/testing/index';
+import { login } from '@floodgate/shared/testing';
 import WebSocket from 'ws';
 import { FakeBackend } from './helpers/fake-backend.js';
 import { FaultStack } from './helpers/fault-stack.js';

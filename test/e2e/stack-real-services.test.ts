@@ -6,7 +6,7 @@ import {
   deleteRedisPrefix,
   type TestDatabase,
   uniqueRedisPrefix,
-} from '@floodgate/shared/testing/index';
+} from '@floodgate/shared/testing';
 import { registerFoundationFlows } from './helpers/foundation-flows.js';
 import { call } from './helpers/http.js';
 import { type Stack, startStack } from './helpers/start-stack.js';

@@ -12,7 +12,7 @@ import {
   type TestProcess,
   type TestRedisServer,
   waitUntil,
-} from '@floodgate/shared/testing/index';
+} from '@floodgate/shared/testing';
 import { cacheStats, readYourWritesRounds, waitCoherent } from '../testing/cache-cluster.js';
 import { type ApiProcess, startApiProcess } from '../testing/start-api-process.js';
 

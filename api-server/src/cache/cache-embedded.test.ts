@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { type EmbeddedPostgresProcess, startEmbeddedPostgresProcess } from '@floodgate/database/testing';
-import { fetchJson, login, waitUntil } from '@floodgate/shared/testing/index';
+import { fetchJson, login, waitUntil } from '@floodgate/shared/testing';
 import { cacheStats, readYourWritesRounds } from '../testing/cache-cluster.js';
 import { type ApiProcess, startApiProcess } from '../testing/start-api-process.js';
 

@@ -10,7 +10,7 @@ import {
   TEST_REDIS_URL,
   uniqueRedisPrefix,
   waitUntil,
-} from '@floodgate/shared/testing/index';
+} from '@floodgate/shared/testing';
 import { cacheStats } from '../testing/cache-cluster.js';
 import { type ApiProcess, startApiProcess } from '../testing/start-api-process.js';
 import { startTestApi, type TestApi } from '../testing/start-test-api.js';

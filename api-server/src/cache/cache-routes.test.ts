@@ -9,7 +9,7 @@ import {
   login,
   TEST_REDIS_URL,
   uniqueRedisPrefix,
-} from '@floodgate/shared/testing/index';
+} from '@floodgate/shared/testing';
 import { createInternalAuth } from '../http/internal-auth.js';
 import { cacheStats, waitCoherent } from '../testing/cache-cluster.js';
 import { startTestApi, type TestApi } from '../testing/start-test-api.js';

@@ -10,7 +10,7 @@ import {
   type TcpProxy,
   type TestDatabase,
   waitUntil,
-} from '@floodgate/shared/testing/index';
+} from '@floodgate/shared/testing';
 import { cacheStats } from '../testing/cache-cluster.js';
 import { startTestApi, type TestApi } from '../testing/start-test-api.js';
 

@@ -6,7 +6,7 @@ import {
   deleteRedisPrefix,
   TEST_REDIS_URL,
   uniqueRedisPrefix,
-} from '@floodgate/shared/testing/index';
+} from '@floodgate/shared/testing';
 import { RedisL2Store } from './redis-l2-store.js';
 
 const prefix = uniqueRedisPrefix('l2store');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { createLogger, FakeClock } from '@floodgate/shared';
-import { fetchJson } from '@floodgate/shared/testing/index';
+import { fetchJson } from '@floodgate/shared/testing';
 import { Registry } from 'prom-client';
 import { startTestApi } from '../testing/start-test-api.js';
 import { ExternalBreaker } from './external-breaker.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { FakeClock } from '@floodgate/shared';
-import { createCaptureLogger, fetchJson, login, waitUntil } from '@floodgate/shared/testing/index';
+import { createCaptureLogger, fetchJson, login, waitUntil } from '@floodgate/shared/testing';
 import { startTestApi, type TestApi } from '../testing/start-test-api.js';
 import { IdempotencyPurger } from './idempotency-purger.js';
 

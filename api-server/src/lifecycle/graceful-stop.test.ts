@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Agent } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { call, createTestDatabase, type TestDatabase } from '@floodgate/shared/testing/index';
+import { call, createTestDatabase, type TestDatabase } from '@floodgate/shared/testing';
 import { type ApiProcess, startApiProcess } from '../testing/start-api-process.js';
 
 const DELAY_MS = 800;

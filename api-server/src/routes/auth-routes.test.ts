@@ -10,7 +10,7 @@ import {
   TEST_REDIS_URL,
   uniqueRedisPrefix,
   waitUntil,
-} from '@floodgate/shared/testing/index';
+} from '@floodgate/shared/testing';
 import { startTestApi, type TestApi } from '../testing/start-test-api.js';
 
 const prefix = uniqueRedisPrefix('api-auth');

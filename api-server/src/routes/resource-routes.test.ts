@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { type FetchJsonOptions, fetchJson, login } from '@floodgate/shared/testing/index';
+import { type FetchJsonOptions, fetchJson, login } from '@floodgate/shared/testing';
 import { startTestApi, type TestApi } from '../testing/start-test-api.js';
 
 let api: TestApi;

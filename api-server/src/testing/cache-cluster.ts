@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { fetchJson, type JsonBody, waitUntil } from '@floodgate/shared/testing/index';
+import { fetchJson, type JsonBody, waitUntil } from '@floodgate/shared/testing';
 
 /** GET /internal/cache of one instance (its `data`). */
 export async function cacheStats(baseUrl: string, token?: string): Promise<JsonBody> {

@@ -1,4 +1,4 @@
-import { startNodeProcess, type TestProcess } from '@floodgate/shared/testing/index';
+import { startNodeProcess, type TestProcess } from '@floodgate/shared/testing';
 
 /** An api-server running as its own OS process (`api-server/src/main.ts` from source). */
 export interface ApiProcess extends TestProcess {

@@ -1,6 +1,6 @@
 import { runMigrations, seedDevData } from '@floodgate/database';
 import { type ApiServerConfig, createPgPool, loadApiServerConfig, type Pool } from '@floodgate/shared';
-import { createCaptureLogger, createTestDatabase, type TestDatabase } from '@floodgate/shared/testing/index';
+import { createCaptureLogger, createTestDatabase, type TestDatabase } from '@floodgate/shared/testing';
 import { type ApiServer, type ApiServerDeps, createApiServer } from '../api-server.js';
 
 export interface TestApi {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { deleteRedisPrefix, TEST_REDIS_URL, uniqueRedisPrefix } from '@floodgate/shared/testing/index';
+import { deleteRedisPrefix, TEST_REDIS_URL, uniqueRedisPrefix } from '@floodgate/shared/testing';
 import { joinRoom } from '../testing/room-client.js';
 import { startTestApi, type TestApi } from '../testing/start-test-api.js';
 import { MAX_MESSAGE_BYTES } from './websocket-endpoint.js';

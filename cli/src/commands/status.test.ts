@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { getFreePort } from '@floodgate/shared/testing/index';
+import { getFreePort } from '@floodgate/shared/testing';
 import { captureIo } from '../testing/capture-io.js';
 import { type FakeGateway, startFakeGateway } from '../testing/fake-gateway.js';
 import { runCli } from '../testing/run-cli.js';

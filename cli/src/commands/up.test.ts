@@ -9,7 +9,7 @@ import {
   type TestDatabase,
   type TestProcess,
   uniqueRedisPrefix,
-} from '@floodgate/shared/testing/index';
+} from '@floodgate/shared/testing';
 import { redactUrl } from '../infra/redact-url.js';
 import { probeHttp } from '../supervisor/probe-http.js';
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { EmbeddedPostgres } from '@floodgate/database/embedded';
 import { createLogger, createPgPool } from '@floodgate/shared';
-import { getFreePort, TEST_PG_ADMIN_URL } from '@floodgate/shared/testing/index';
+import { getFreePort, TEST_PG_ADMIN_URL } from '@floodgate/shared/testing';
 import { resolvePostgres } from './resolve-postgres.js';
 
 const logger = createLogger({ name: 'test', level: 'silent' });

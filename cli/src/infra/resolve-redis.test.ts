@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:net';
 import { after, describe, it } from 'node:test';
-import { getFreePort } from '@floodgate/shared/testing/index';
+import { getFreePort } from '@floodgate/shared/testing';
 import { pingRedis, resolveRedis } from './resolve-redis.js';
 
 const servers: Server[] = [];

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { PARENT_WATCHDOG_URL } from '@floodgate/shared';
-import { isProcessRunning } from '@floodgate/shared/testing/index';
+import { isProcessRunning } from '@floodgate/shared/testing';
 import { type ChildProcessSpec, Supervisor } from './supervisor.js';
 
 const TSX = import.meta.resolve('tsx');

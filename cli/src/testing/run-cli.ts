@@ -1,4 +1,4 @@
-import { type ProcessExit, runNodeProcess } from '@floodgate/shared/testing/index';
+import { type ProcessExit, runNodeProcess } from '@floodgate/shared/testing';
 
 /**
  * Runs the real `floodgate` binary (`cli/bin/floodgate.js`, as npm installs it) with `args` and only

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startTestProcess } from '@floodgate/shared/testing/index';
+import { startTestProcess } from '@floodgate/shared/testing';
 import { lockDataDir } from './data-dir-lock.js';
 
 let dir: string;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { createPgPool, DEV_API_KEY_SECRET, FloodgateError, type Pool } from '@floodgate/shared';
-import { createCaptureLogger, createTestDatabase, type TestDatabase } from '@floodgate/shared/testing/index';
+import { createCaptureLogger, createTestDatabase, type TestDatabase } from '@floodgate/shared/testing';
 import { apiKeyHashesEqual, apiKeyPrefix, createApiKeyHasher, generateApiKey } from '../api-key.js';
 import { runMigrations } from '../migrate.js';
 import { DEV_DEMO_KEYS, seedDevApiKeys } from '../seed-dev-data.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createPgPool, FloodgateError, type Pool } from '@floodgate/shared';
-import { createCaptureLogger, createTestDatabase, type TestDatabase } from '@floodgate/shared/testing/index';
+import { createCaptureLogger, createTestDatabase, type TestDatabase } from '@floodgate/shared/testing';
 import { runMigrations } from '../migrate.js';
 import { hashSessionToken, isWellFormedSessionToken } from '../session-token.js';
 import { decodeResourceCursor, encodeResourceCursor } from './resource-cursor.js';

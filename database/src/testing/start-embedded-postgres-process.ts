@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { startNodeProcess, type TestProcess } from '@floodgate/shared/testing/index';
+import { startNodeProcess, type TestProcess } from '@floodgate/shared/testing';
 
 const ENTRY = fileURLToPath(new URL('./serve-in-memory-postgres.ts', import.meta.url));
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { call, getFreePort } from '@floodgate/shared/testing/index';
+import { call, getFreePort } from '@floodgate/shared/testing';
 import { type FakeBalancer, startFakeBalancer } from '../test-support/fake-balancer.js';
 import { createSessionFixture, type SessionFixture } from '../test-support/session-fixture.js';
 import { startTestGateway, type TestGateway } from '../test-support/start-test-gateway.js';

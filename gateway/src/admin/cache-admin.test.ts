@@ -8,7 +8,7 @@ import {
   CacheOverviewAnswer,
 } from '@floodgate/shared/admin-api';
 import { exampleBackend, exampleCacheStats, exampleLbStatus } from '@floodgate/shared/admin-api/examples';
-import { call, getFreePort } from '@floodgate/shared/testing/index';
+import { call, getFreePort } from '@floodgate/shared/testing';
 import { type FakeBalancer, startFakeBalancer } from '../test-support/fake-balancer.js';
 import { createSessionFixture, type SessionFixture } from '../test-support/session-fixture.js';
 import { startTestGateway, type TestGateway } from '../test-support/start-test-gateway.js';

@@ -9,7 +9,7 @@ import {
   FloodgateError,
   LocalEventBus,
 } from '@floodgate/shared';
-import { getFreePort } from '@floodgate/shared/testing/index';
+import { getFreePort } from '@floodgate/shared/testing';
 import { createSessionFixture, type SessionFixture } from '../test-support/session-fixture.js';
 import { SessionVerifier } from './session-verifier.js';
 

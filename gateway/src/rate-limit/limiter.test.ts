@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FakeClock } from '@floodgate/shared';
-import { createCaptureLogger } from '@floodgate/shared/testing/index';
+import { createCaptureLogger } from '@floodgate/shared/testing';
 import { Registry } from 'prom-client';
 import { Limiter } from './limiter.js';
 import { MemoryRateLimitStore } from './memory-store.js';

@@ -8,7 +8,7 @@ import {
   TEST_REDIS_URL,
   type TestRedisServer,
   uniqueRedisPrefix,
-} from '@floodgate/shared/testing/index';
+} from '@floodgate/shared/testing';
 import { createRateLimitPolicy } from './rate-limit-policy.js';
 import { rateLimitStoreContract } from './rate-limit-store.contract.js';
 import { RedisRateLimitStore } from './redis-store.js';

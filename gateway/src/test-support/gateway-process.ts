@@ -1,4 +1,4 @@
-import { getFreePort, startNodeProcess, type TestProcess } from '@floodgate/shared/testing/index';
+import { getFreePort, startNodeProcess, type TestProcess } from '@floodgate/shared/testing';
 
 /** A gateway running as its own OS process (`gateway/src/main.ts` from source). */
 export interface GatewayProcess extends TestProcess {

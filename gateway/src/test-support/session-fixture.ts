@@ -1,6 +1,6 @@
 import { type Role, runMigrations, SessionRepository, type Tier, UserRepository } from '@floodgate/database';
 import { createLogger, createPgPool, type Pool } from '@floodgate/shared';
-import { createTestDatabase, type TestDatabase } from '@floodgate/shared/testing/index';
+import { createTestDatabase, type TestDatabase } from '@floodgate/shared/testing';
 
 export interface SessionFixture {
   db: TestDatabase;

@@ -1,5 +1,5 @@
 import { loadGatewayConfig } from '@floodgate/shared';
-import { createCaptureLogger } from '@floodgate/shared/testing/index';
+import { createCaptureLogger } from '@floodgate/shared/testing';
 import { createGateway, type Gateway, type GatewayDeps } from '../gateway.js';
 
 export interface TestGateway {

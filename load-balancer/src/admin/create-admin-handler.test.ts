@@ -11,7 +11,7 @@ import {
   decodeCursor,
   LbStatusAnswer,
 } from '@floodgate/shared/admin-api';
-import { call } from '@floodgate/shared/testing/index';
+import { call } from '@floodgate/shared/testing';
 import { type EchoBody, startBackend, type TestBackend } from '../test-support/start-backend.js';
 import { startTestLoadBalancer, type TestLoadBalancer } from '../test-support/start-test-load-balancer.js';
 

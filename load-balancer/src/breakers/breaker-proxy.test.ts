@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { type IncomingMessage, request } from 'node:http';
 import { after, describe, it } from 'node:test';
 import { FakeClock } from '@floodgate/shared';
-import { call } from '@floodgate/shared/testing/index';
+import { call } from '@floodgate/shared/testing';
 import type { LoadBalancerEvents } from '../load-balancer.js';
 import { type BackendHandler, startBackend, type TestBackend } from '../test-support/start-backend.js';
 import { startTestLoadBalancer, type TestLoadBalancer } from '../test-support/start-test-load-balancer.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { FakeClock, listen } from '@floodgate/shared';
-import { call } from '@floodgate/shared/testing/index';
+import { call } from '@floodgate/shared/testing';
 import type { Backend } from '../backends/backend.js';
 import type { CircuitState } from '../breakers/backend-breaker.js';
 import type { LoadBalancerEvents } from '../load-balancer.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
 import { after, describe, it } from 'node:test';
 import { FakeClock } from '@floodgate/shared';
-import { getFreePort } from '@floodgate/shared/testing/index';
+import { getFreePort } from '@floodgate/shared/testing';
 import { startBackend } from '../test-support/start-backend.js';
 import { HealthChecker, type HealthCheckOptions, type HealthCheckResult } from './health-checker.js';
 

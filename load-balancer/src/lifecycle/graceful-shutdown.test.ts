@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Agent } from 'node:http';
 import { after, describe, it } from 'node:test';
-import { call, getFreePort, startNodeProcess } from '@floodgate/shared/testing/index';
+import { call, getFreePort, startNodeProcess } from '@floodgate/shared/testing';
 import { echoHandler, startBackend, type TestBackend } from '../test-support/start-backend.js';
 import { startTestLoadBalancer } from '../test-support/start-test-load-balancer.js';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { after, describe, it } from 'node:test';
 import { FakeClock, listen } from '@floodgate/shared';
-import { call, createCaptureLogger, getFreePort } from '@floodgate/shared/testing/index';
+import { call, createCaptureLogger, getFreePort } from '@floodgate/shared/testing';
 import { Registry } from 'prom-client';
 import { BackendPool } from '../backends/backend-pool.js';
 import { createBalancer } from '../balancers/create-balancer.js';

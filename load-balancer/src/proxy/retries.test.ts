@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { type IncomingMessage, request } from 'node:http';
 import { after, describe, it } from 'node:test';
 import { LbStatusAnswer } from '@floodgate/shared/admin-api';
-import { call, getFreePort } from '@floodgate/shared/testing/index';
+import { call, getFreePort } from '@floodgate/shared/testing';
 import {
   type BackendHandler,
   type EchoBody,

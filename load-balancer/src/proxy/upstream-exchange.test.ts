@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { type IncomingMessage, request } from 'node:http';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { call, getFreePort } from '@floodgate/shared/testing/index';
+import { call, getFreePort } from '@floodgate/shared/testing';
 import { type EchoBody, echoHandler, startBackend, type TestBackend } from '../test-support/start-backend.js';
 import { startTestLoadBalancer, type TestLoadBalancer } from '../test-support/start-test-load-balancer.js';
 

@@ -1,5 +1,5 @@
 import { type Clock, loadLoadBalancerConfig } from '@floodgate/shared';
-import { createCaptureLogger } from '@floodgate/shared/testing/index';
+import { createCaptureLogger } from '@floodgate/shared/testing';
 import type { Probe } from '../health/http-probe.js';
 import { createLoadBalancer, type LoadBalancer } from '../load-balancer.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { IncomingMessage } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { call, getFreePort } from '@floodgate/shared/testing/index';
+import { call, getFreePort } from '@floodgate/shared/testing';
 import { WebSocket, WebSocketServer } from 'ws';
 import { Backend } from '../backends/backend.js';
 import { startBackend } from '../test-support/start-backend.js';

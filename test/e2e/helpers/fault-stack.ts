@@ -9,7 +9,7 @@ import {
   type TestDatabase,
   type TestProcess,
   uniqueRedisPrefix,
-} from '@floodgate/shared/testing/index';
+} from '@floodgate/shared/testing';
 import { assertConformsToOpenApi } from './openapi-conformance.js';
 
 const HOST = '127.0.0.1';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import type { ErrorEnvelope } from '@floodgate/shared';
 import type { DashboardAnswer, LbStatusAnswer } from '@floodgate/shared/admin-api';
-import { login } from '@floodgate/shared/testing/index';
+import { login } from '@floodgate/shared/testing';
 import { call } from './http.js';
 import type { Stack } from './start-stack.js';
 

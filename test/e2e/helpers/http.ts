@@ -3,7 +3,7 @@ import {
   fetchJson,
   type JsonBody,
   type JsonResponse,
-} from '@floodgate/shared/testing/index';
+} from '@floodgate/shared/testing';
 import { assertConformsToOpenApi } from './openapi-conformance.js';
 
 /** fetchJson, with every admin and status answer checked against the OpenAPI document on the way. */

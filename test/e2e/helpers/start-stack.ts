@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { getFreePort, startNodeProcess } from '@floodgate/shared/testing/index';
+import { getFreePort, startNodeProcess } from '@floodgate/shared/testing';
 
 export interface Stack {
   gatewayUrl: string;

@@ -1,4 +1,4 @@
-import { login } from '@floodgate/shared/testing/index';
+import { login } from '@floodgate/shared/testing';
 import pg from 'pg';
 import { call } from './http.js';
 import type { LoadRequest, LoadResult } from './load-generator.js';

@@ -1,0 +1,1 @@
+export { joinRoom, type RoomClient } from './room-client.js';
