@@ -82,6 +82,24 @@ describe('test processes', { timeout: 30_000 }, () => {
     assert.equal(isProcessRunning(Number(pid)), false, 'the grandchild exited with its parent');
   });
 
+  it('a child the test forgot to stop neither keeps the test process alive nor outlives it', async () => {
+    const harness = new URL('./test-process.ts', import.meta.url).href;
+    const parent = await script(
+      'forgetful.mts',
+      `import { startNodeProcess } from ${JSON.stringify(harness)};
+       const child = startNodeProcess(${JSON.stringify(await script('idle.mts', 'setInterval(() => {}, 1000);'))});
+       console.log('child ' + child.pid);`,
+    );
+    const test = startNodeProcess(parent);
+    const [, pid] = await test.waitForOutput(/child (\d+)/);
+    const timeout = new Promise<'still running'>((r) => setTimeout(() => r('still running'), 15_000).unref());
+    assert.deepEqual(await Promise.race([test.exited, timeout]), { code: 0, signal: null });
+    const deadline = Date.now() + 10_000;
+    while (isProcessRunning(Number(pid)) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
+    assert.equal(isProcessRunning(Number(pid)), false, 'the child was killed when its parent exited');
+  });
+
   it('a program that is not node dies with the test process too (parent-death signal)', async () => {
     const harness = new URL('./test-process.ts', import.meta.url).href;
     const parent = await script(

@@ -14,7 +14,7 @@ export interface ProcessExit {
 }
 
 export interface TestProcessOptions {
-  /** Names the process in error messages. @default the command's file name */
+  /** Names the process in error messages. @default the entry or the command */
   name?: string;
   /** The child's environment besides PATH and HOME: nothing else is inherited. */
   env?: Record<string, string | undefined>;
@@ -150,38 +150,58 @@ function launch(
     stdio: ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
   });
   if (child.pid === undefined) throw new Error(`could not start ${options.name}`);
-  // The channel is the watchdog's lifeline; it must not keep the test process alive.
-  child.channel?.unref();
   running.add(child);
   return new SpawnedProcess(child, child.pid, options.name);
 }
 
+/**
+ * A running child. Its handles do not keep the test process alive (a test that fails before it
+ * stops its children must not hang its file; the exit hook and the watchdog stop them), except
+ * while someone waits for it: `exited`, `stop()`, `kill()`.
+ */
 class SpawnedProcess implements TestProcess {
   readonly name: string;
   readonly pid: number;
-  readonly exited: Promise<ProcessExit>;
+  readonly #child: ChildProcess;
+  readonly #exited: Promise<ProcessExit>;
   #output = '';
   #done = false;
   #stopping: Promise<ProcessExit> | null = null;
+  /** How many waits hold the child's handle referenced. */
+  #holds = 0;
   /** Called on every chunk of output and on exit. */
   readonly #watchers = new Set<() => void>();
 
   constructor(child: ChildProcess, pid: number, name: string) {
     this.name = name;
     this.pid = pid;
+    this.#child = child;
+    child.unref();
+    for (const stream of [child.stdout, child.stderr, child.channel]) {
+      (stream as { unref?: () => void } | null | undefined)?.unref?.();
+    }
     const keep = (chunk: Buffer) => {
       this.#output = (this.#output + chunk.toString('utf8')).slice(-OUTPUT_LIMIT);
       for (const watcher of this.#watchers) watcher();
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
-    this.exited = new Promise((settle) => {
+    this.#exited = new Promise((settle) => {
       child.once('exit', (code, signal) => {
         this.#done = true;
         running.delete(child);
         for (const watcher of this.#watchers) watcher();
         settle({ code, signal });
       });
+    });
+  }
+
+  /** Resolves when the process has exited; while awaited, the test process stays alive for it. */
+  get exited(): Promise<ProcessExit> {
+    if (this.#done) return this.#exited;
+    if (this.#holds++ === 0) this.#child.ref();
+    return this.#exited.finally(() => {
+      if (--this.#holds === 0) this.#child.unref();
     });
   }
 
