@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createPgPool, type Pool } from '@floodgate/shared';
 import {
-  type CuttingProxy,
   createCaptureLogger,
   createTestDatabase,
   fetchJson,
   login,
-  startCuttingProxy,
   startRedisServer,
+  startTcpProxy,
+  type TcpProxy,
   type TestDatabase,
   type TestRedisServer,
   waitUntil,
@@ -25,7 +25,7 @@ const INSTANCE = 'write-faults';
 const { logger } = createCaptureLogger('write-faults-test');
 let db: TestDatabase;
 let admin: Pool;
-let proxy: CuttingProxy;
+let proxy: TcpProxy;
 let redis: TestRedisServer;
 let api: ApiProcess;
 let token: string;
@@ -33,7 +33,7 @@ let token: string;
 before(async () => {
   db = await createTestDatabase('write_faults');
   const url = new URL(db.url);
-  proxy = await startCuttingProxy({ host: url.hostname, port: Number(url.port) });
+  proxy = await startTcpProxy({ host: url.hostname, port: Number(url.port) });
   url.port = String(proxy.port);
   redis = await startRedisServer();
   api = await startApiProcess(INSTANCE, {
@@ -150,12 +150,11 @@ describe('api-server write path under PostgreSQL faults', () => {
   it('PostgreSQL unreachable right after a COMMIT: WRITE_OUTCOME_UNKNOWN, never a 2xx or a plain 503', async () => {
     const cut = proxy.cutOnce('COMMIT', 'reply').then(() => {
       // Every connection (the pool's idle ones, the cache bus) goes, and no new one gets through.
-      proxy.refuse(true);
-      proxy.cutAll();
+      proxy.setMode('refuse');
     });
     const res = await post('outcome-unknown');
     await cut;
-    proxy.refuse(false);
+    proxy.setMode('pass');
     assert.equal(res.status, 503, JSON.stringify(res.body));
     assert.equal(res.body.error.code, 'WRITE_OUTCOME_UNKNOWN');
     // It had committed: "unknown" was the honest answer.

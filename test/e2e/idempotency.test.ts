@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type CuttingProxy, login, startCuttingProxy } from '@floodgate/shared/testing';
+import { login, startTcpProxy, type TcpProxy } from '@floodgate/shared/testing';
 import pg from 'pg';
 import { FaultStack } from './helpers/fault-stack.js';
 import { call } from './helpers/http.js';
@@ -63,7 +63,7 @@ describe('Idempotency-Key through gateway and balancer (real processes)', { time
     // back (the write committed), registered as a backend; api-1 direct and api-3 drained, so
     // traffic alternates between the proxy and api-2 — another process.
     const api1 = new URL(stack.apiUrls[0] as string);
-    const proxy: CuttingProxy = await startCuttingProxy({ host: api1.hostname, port: Number(api1.port) });
+    const proxy: TcpProxy = await startTcpProxy({ host: api1.hostname, port: Number(api1.port) });
     try {
       const proxyUrl = `http://127.0.0.1:${proxy.port}`;
       const added = await stack.lbAdmin<{ id: string }>('POST', '/backends', { url: proxyUrl });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { isFloodgateError } from '../errors/floodgate-error.js';
 import { createCaptureLogger } from '../testing/capture-logger.js';
-import { type CuttingProxy, startCuttingProxy } from '../testing/cutting-proxy.js';
+import { startTcpProxy, type TcpProxy } from '../testing/tcp-proxy.js';
 import { createTestDatabase, type TestDatabase } from '../testing/test-database.js';
 import { backendPid, createPgPool, type Pool, type PoolClient } from './create-pg-pool.js';
 import { withTransaction } from './with-transaction.js';
@@ -14,7 +14,7 @@ const options = { outcomeLookupMs: 3000 };
 let db: TestDatabase;
 let admin: Pool;
 let pool: Pool;
-let proxy: CuttingProxy;
+let proxy: TcpProxy;
 let proxied: Pool;
 
 before(async () => {
@@ -22,7 +22,7 @@ before(async () => {
   admin = createPgPool(poolConfig(db.url), logger, { applicationName: 'with-tx-admin' });
   pool = createPgPool(poolConfig(db.url), logger, { applicationName: 'with-tx' });
   const url = new URL(db.url);
-  proxy = await startCuttingProxy({ host: url.hostname, port: Number(url.port) });
+  proxy = await startTcpProxy({ host: url.hostname, port: Number(url.port) });
   url.port = String(proxy.port);
   proxied = createPgPool(poolConfig(url.toString()), logger, { applicationName: 'with-tx-proxied' });
   await admin.query(`CREATE TABLE notes (id serial PRIMARY KEY, body text NOT NULL);
@@ -195,14 +195,14 @@ describe('withTransaction', () => {
 
   it('answers WRITE_OUTCOME_UNKNOWN when PostgreSQL cannot be asked in time', async () => {
     const cut = proxy.cutOnce('COMMIT', 'reply');
-    void cut.then(() => proxy.refuse(true));
+    void cut.then(() => proxy.setMode('refuse'));
     await assert.rejects(
       withTransaction(proxied, (c) => c.query("INSERT INTO notes (body) VALUES ('unknown')"), {
         outcomeLookupMs: 300,
       }),
       (err) => isFloodgateError(err) && err.code === 'WRITE_OUTCOME_UNKNOWN' && err.status === 503,
     );
-    proxy.refuse(false);
+    proxy.setMode('pass');
     // It did commit: "unknown" was the honest answer.
     assert.equal(await stored('unknown'), 1);
   });

@@ -1,11 +1,10 @@
 export { createCaptureLogger } from './capture-logger.js';
-export { type CutPoint, type CuttingProxy, startCuttingProxy } from './cutting-proxy.js';
 export { type FetchJsonOptions, fetchJson, type JsonBody, type JsonResponse } from './fetch-json.js';
 export { getFreePort } from './free-port.js';
 export { type CallOptions, type CallResult, call, rawExchange } from './http-call.js';
 export { login } from './login.js';
 export { startRedisServer, type TestRedisServer } from './redis-server.js';
-export { type ProxyMode, startTcpProxy, type TcpProxy } from './tcp-proxy.js';
+export { type CutPoint, type ProxyMode, startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 export { createTestDatabase, TEST_PG_ADMIN_URL, type TestDatabase } from './test-database.js';
 export {
   isProcessRunning,
